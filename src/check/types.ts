@@ -29,6 +29,8 @@ export interface Finding extends RawFinding {
 
 export interface RuleContext {
   project: ProjectModel;
+  /** "Today" for date-dependent rules (end-of-life tables). Fixed in tests. */
+  now: Date;
 }
 
 export interface RuleMeta {

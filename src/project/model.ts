@@ -267,6 +267,11 @@ export interface ProjectModel {
   /** Environment names found (devel, test, prod, ... in that order, then others sorted). */
   envNames: string[];
   envs: Record<string, EnvModel>;
+  /**
+   * Reads another project file (nginx/traefik configs, scripts) by project-relative path.
+   * undefined when it does not exist or is not readable. Cached.
+   */
+  read(relPath: string): string | undefined;
   /** Non-fatal problems met while loading. */
   diagnostics: Diagnostic[];
 }

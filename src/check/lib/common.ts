@@ -11,7 +11,7 @@ export type EnvKind = "prod" | "test" | "devel" | "other";
  */
 export function envKind(name: string): EnvKind {
   const n = name.toLowerCase();
-  if (/(^|[-_.])(devel|dev|development|local)([-_.]|$)/.test(n) || n === "docker-compose") return "devel";
+  if (/(^|[-_.])(devel|dev|development|local)([-_.]|$)/.test(n) ) return "devel";
   if (/prod/.test(n)) return "prod";
   if (/(^|[-_.])(test|staging|stage|qa|preprod|uat)([-_.]|$)/.test(n)) return "test";
   return "other";
