@@ -6,7 +6,7 @@
  */
 import type { SourcePos } from "../../errors.js";
 import type { EnvModel, OdooConfig, ServiceModel } from "../../project/model.js";
-import { imageName, isPostgresService, odooBool, odooInt, odooServices, svcPos } from "./common.js";
+import { imageName, odooBool, odooInt, odooServices, svcPos } from "./common.js";
 
 export const MiB = 1024 ** 2;
 
@@ -112,6 +112,13 @@ export function connectionDemand(cfg: OdooConfig, svc?: ServiceModel): Connectio
     perContainer = dbMaxconn;
   }
   return { processes, dbMaxconn, dbMaxconnGevent, replicas, perContainer, total: perContainer * replicas };
+}
+
+/** Number of connection pools (processes × replicas) behind a {@link ConnectionDemand}. */
+export function poolCount(d: ConnectionDemand): number {
+  const p = d.processes;
+  const perContainer = p.prefork ? limitedProcessCount(p) + (p.gevent ? 1 : 0) : 1;
+  return perContainer * d.replicas;
 }
 
 /** A human-readable formula for {@link connectionDemand}, e.g. "(1 + 4 workers + 2 cron) × db_maxconn 64 = 448". */
@@ -235,6 +242,23 @@ export function maxConnectionsFromConf(text: string): number | null | undefined 
   return found;
 }
 
+/**
+ * A PostgreSQL server container, judged by its image: postgres, postgis, bitnami/postgresql,
+ * (tecnativa|…)/postgres-autoconf, postgis-autoconf, timescaledb, pgvector. Stricter than a
+ * substring match so that backup and monitoring side-cars (docker-duplicity-postgres,
+ * postgres-exporter, postgres-backup-local) and pgbouncer are not taken for the database.
+ */
+export function isPgServer(svc: ServiceModel): boolean {
+  if (!svc.image) return false;
+  const last = imageName(svc.image).split("/").pop() ?? "";
+  return /^(postgres|postgresql|postgis|timescaledb|pgvector)(-(autoconf|repmgr|ha|postgis))?$/.test(last);
+}
+
+/** The PostgreSQL server services of an environment (see {@link isPgServer}). */
+export function pgServers(env: EnvModel): ServiceModel[] {
+  return Object.values(env.compose.services).filter(isPgServer);
+}
+
 /** The database host an Odoo service connects to (`db_host`); undefined for a local socket. */
 export function odooDbHost(cfg: OdooConfig): string | undefined {
   const v = cfg.options.db_host?.value?.trim();
@@ -284,7 +308,7 @@ export function connectionBudgets(env: EnvModel): ConnectionBudget[] {
     const host = odooDbHost(cfg);
     if (!host) continue;
     const pg = serviceForHost(env, host);
-    if (!pg || !isPostgresService(pg)) continue;
+    if (!pg || !isPgServer(pg)) continue;
     let group = byHost.get(pg.name);
     if (!group) {
       group = { pg, consumers: [], complete: true };
@@ -322,4 +346,36 @@ function intOption(cfg: OdooConfig, key: string, fallback: number): number | und
   const o = cfg.options[key];
   if (!o) return fallback;
   return odooInt(o.value);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Positions of resource settings
+
+/** Where the service's memory limit is written: `mem_limit` or `deploy.resources.limits.memory`. */
+export function memLimitPos(env: EnvModel, svc: ServiceModel): SourcePos | undefined {
+  const p = env.compose.positions;
+  return (
+    p.exact(["services", svc.name, "mem_limit"]) ??
+    p.exact(["services", svc.name, "deploy", "resources", "limits", "memory"]) ??
+    svcPos(env, svc.name)
+  );
+}
+
+/** Where the service's CPU limit is written: `cpus` or `deploy.resources.limits.cpus`. */
+export function cpusPos(env: EnvModel, svc: ServiceModel): SourcePos | undefined {
+  const p = env.compose.positions;
+  return (
+    p.exact(["services", svc.name, "cpus"]) ??
+    p.exact(["services", svc.name, "deploy", "resources", "limits", "cpus"]) ??
+    svcPos(env, svc.name)
+  );
+}
+
+/** Position of an Odoo option when it was set somewhere, else the service declaration. */
+export function optionPos(env: EnvModel, cfg: OdooConfig, ...keys: string[]): SourcePos | undefined {
+  for (const k of keys) {
+    const pos = cfg.options[k]?.pos;
+    if (pos) return pos;
+  }
+  return svcPos(env, cfg.service);
 }

@@ -4,6 +4,7 @@ import {
   MASTER_OVERHEAD_BYTES,
   connectionBudgets,
   connectionDemand,
+  isPgServer,
   describeDemand,
   maxConnectionsFromArgv,
   maxConnectionsFromConf,
@@ -11,6 +12,7 @@ import {
   odooDbHost,
   odooProcesses,
   pgMaxConnections,
+  poolCount,
   serviceForHost,
   suggestDbMaxconn,
 } from "../../../src/check/lib/sizing.js";
@@ -227,5 +229,43 @@ describe("suggestDbMaxconn", () => {
 
   it("GIVEN too many processes WHEN suggesting THEN undefined", () => {
     expect(suggestDbMaxconn(20, 10)).toBeUndefined();
+  });
+});
+
+describe("isPgServer", () => {
+  it("GIVEN database images WHEN judged THEN they are PostgreSQL servers", () => {
+    for (const image of [
+      "postgres:16.6",
+      "ghcr.io/tecnativa/postgres-autoconf:15-alpine",
+      "tecnativa/postgres-autoconf:${DB_VERSION}-alpine",
+      "kerano/postgis-autoconf",
+      "postgis/postgis:16-3.4",
+      "bitnami/postgresql:16",
+      "timescale/timescaledb:latest-pg16",
+    ]) {
+      expect(isPgServer(svc("db", { image })), image).toBe(true);
+    }
+  });
+
+  it("GIVEN side-cars named after postgres WHEN judged THEN they are not", () => {
+    for (const image of [
+      "ghcr.io/tecnativa/docker-duplicity-postgres-s3:latest",
+      "tecnativa/duplicity:postgres-s3",
+      "prometheuscommunity/postgres-exporter",
+      "prodrigestivill/postgres-backup-local",
+      "edoburu/pgbouncer",
+      "sosedoff/pgweb",
+    ]) {
+      expect(isPgServer(svc("db", { image })), image).toBe(false);
+    }
+    expect(isPgServer(svc("db"))).toBe(false);
+  });
+});
+
+describe("poolCount", () => {
+  it("GIVEN prefork with gevent, threaded, and replicas WHEN counted THEN one pool per process per replica", () => {
+    expect(poolCount(connectionDemand(cfg("odoo", { workers: "4", max_cron_threads: "2" }))!)).toBe(7);
+    expect(poolCount(connectionDemand(cfg("odoo", {}))!)).toBe(1);
+    expect(poolCount(connectionDemand(cfg("odoo", { workers: "2", max_cron_threads: "0" }), svc("odoo", { replicas: 2 }))!)).toBe(6);
   });
 });
