@@ -1,5 +1,5 @@
 /** File-system adapter. The core never imports node:fs; it asks a {@link Fs}. */
-import { promises as fsp, existsSync, readFileSync, readdirSync, statSync, lstatSync } from "node:fs";
+import { promises as fsp, existsSync, readFileSync, readdirSync, realpathSync, statSync, lstatSync } from "node:fs";
 
 export interface DirEntry {
   name: string;
@@ -15,6 +15,8 @@ export interface Fs {
   isDirectory(path: string): boolean;
   readdir(path: string): DirEntry[];
   writeText(path: string, content: string, mode?: number): Promise<void>;
+  /** Resolves symlinks; undefined when the path does not exist. Optional for in-memory doubles. */
+  realpath?(path: string): string | undefined;
 }
 
 /** The real file system (synchronous reads keep the loader simple and fast for small config files). */
@@ -44,6 +46,13 @@ export const nodeFs: Fs = {
       }
       return { name: d.name, isFile, isDirectory, isSymlink };
     }),
+  realpath: (p) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  },
   writeText: async (p, content, mode) => {
     // write to a temp file then rename: never a half-written file
     const tmp = `${p}.doodba-ops-tmp-${process.pid}`;

@@ -1,6 +1,7 @@
 /** Small helpers shared by rules. Pure. */
 import type { SourcePos } from "../../errors.js";
 import type { EnvModel, OdooConfig, OdooOption, ServiceModel } from "../../project/model.js";
+import { parseSize } from "../../project/compose/load.js";
 
 export type EnvKind = "prod" | "test" | "devel" | "other";
 
@@ -47,14 +48,7 @@ export function optValue(cfg: OdooConfig, key: string): string | undefined {
  * Returns undefined for anything it cannot read.
  */
 export function parseBytes(v: string | number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v === "number") return v;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)?\s*$/i.exec(v);
-  if (!m) return undefined;
-  const n = Number.parseFloat(m[1] ?? "0");
-  const unit = (m[2] ?? "").toLowerCase();
-  const mult: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
-  return Math.round(n * (mult[unit] ?? 1));
+  return v === undefined ? undefined : parseSize(v);
 }
 
 export function formatBytes(n: number): string {
