@@ -1,0 +1,78 @@
+import type { SourcePos } from "../../../errors.js";
+import type { ProjectModel } from "../../../project/model.js";
+import type { RawFinding, Rule } from "../../types.js";
+
+/** Doodba's defaults (Dockerfile `ENV DEFAULT_REPO_PATTERN`, bin/autoaggregate). */
+export const DEFAULT_REPO_PATTERN = "https://github.com/OCA/{}.git";
+
+/** Repositories of addons.yaml that doodba never clones from a pattern. */
+const NOT_CLONED = new Set(["private", "odoo/addons", "odoo"]);
+
+/** The URL doodba's autoaggregate would clone for a folder: the pattern with `{}` = the folder's base name. */
+export function defaultOrigin(pattern: string, folder: string): string {
+  const base = folder.replace(/\/+$/, "").split("/").pop() ?? folder;
+  return pattern.replace(/\{\}/g, base);
+}
+
+function srcFolderHasFiles(project: ProjectModel, repo: string): boolean {
+  const prefix = `odoo/custom/src/${repo.replace(/\/+$/, "")}/`;
+  return project.files.some((f) => f.startsWith(prefix) && !f.startsWith(`${prefix}.git/`));
+}
+
+export const rule: Rule = {
+  id: "addons-repo-without-source",
+  category: "reliability",
+  severity: "warning",
+  title: "addons.yaml names a repository that repos.yaml does not define",
+  why:
+    "For a repository listed in addons.yaml but missing from repos.yaml, doodba clones DEFAULT_REPO_PATTERN " +
+    "(default https://github.com/OCA/{}.git) at the ODOO_VERSION branch tip: the build is not reproducible, and a " +
+    "repository that is not on that pattern (a fork, enterprise, a private repo) makes the build fail when it " +
+    "cannot be cloned.",
+  fix:
+    "Add the repository to odoo/custom/src/repos.yaml with its remote and a pinned merge, e.g. `web: {defaults: " +
+    "{depth: $DEPTH_DEFAULT}, remotes: {origin: https://github.com/OCA/web.git}, target: origin 17.0, merges: " +
+    "[origin <commit-sha>]}`.",
+  appliesTo: {},
+  example: "# addons.yaml\nmy-company-addons:\n  - my_module\n# repos.yaml has no my-company-addons entry",
+  scope: "project",
+  check(ctx) {
+    const project = ctx.project;
+    const { addons, repos } = project;
+    if (!addons.exists) return [];
+    const defined = new Set(Object.keys(repos.repos).map((r) => r.replace(/\/+$/, "")));
+    const version = project.odooVersion?.value;
+    const dockerPattern = project.dockerfile?.args["DEFAULT_REPO_PATTERN"]?.value;
+    const missing: { repo: string; url: string; branch: string; pos?: SourcePos }[] = [];
+    const seen = new Set<string>();
+    for (const doc of addons.documents) {
+      for (const repo of Object.keys(doc.repos)) {
+        const name = repo.replace(/\/+$/, "");
+        if (NOT_CLONED.has(name) || defined.has(name) || seen.has(name)) continue;
+        if (srcFolderHasFiles(project, name)) continue; // committed in the project: not cloned
+        seen.add(name);
+        const pattern = doc.env["DEFAULT_REPO_PATTERN"] ?? dockerPattern ?? DEFAULT_REPO_PATTERN;
+        const branch = doc.env["ODOO_VERSION"] ?? version ?? "$ODOO_VERSION";
+        missing.push({ repo: name, url: defaultOrigin(pattern, name), branch, pos: doc.repoPos[repo] ?? doc.pos });
+      }
+    }
+    if (missing.length === 0) return [];
+    if (!repos.exists) {
+      const list = missing.map((m) => `${m.repo} <- ${m.url} (${m.branch})`).join(", ");
+      return [
+        {
+          message: `${repos.path} does not exist: doodba clones every repository of addons.yaml from its default pattern at the branch tip, unpinned: ${list}`,
+          pos: missing[0]?.pos,
+          fix: `Create ${repos.path} with an entry (remotes, target, pinned merges) for ${missing.map((m) => m.repo).join(", ")} and for odoo itself.`,
+        },
+      ];
+    }
+    return missing.map(
+      (m): RawFinding => ({
+        message: `repository ${m.repo} is used in addons.yaml but not defined in ${repos.path}: doodba will clone ${m.url} at branch ${m.branch}, unpinned (the build fails if it is not there)`,
+        pos: m.pos,
+        fix: `Add \`${m.repo}:\` to ${repos.path} with \`remotes: {origin: <its git URL>}\`, \`target: origin ${m.branch}\` and \`merges: [origin <commit-sha>]\`.`,
+      }),
+    );
+  },
+};
