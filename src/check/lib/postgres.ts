@@ -123,7 +123,8 @@ export function pgVersions(env: EnvModel, project: ProjectModel): PgVersionInfo[
     const v = pgVersionOfService(env, svc);
     if (v) out.push(v);
   }
-  if (out.length > 0 || hasServer) return out;
+  // Without Odoo there is no client to infer an external server's version from.
+  if (out.length > 0 || hasServer || env.odoo.length === 0) return out;
   for (const cfg of env.odoo) {
     const svc = env.compose.services[cfg.service];
     const raw = svc?.build?.args["DB_VERSION"];

@@ -14,8 +14,13 @@ export function defaultOrigin(pattern: string, folder: string): string {
   return pattern.replace(/\{\}/g, base);
 }
 
+/** A repos.yaml / addons.yaml key as doodba resolves it (`./web/` and `web` are the same folder). */
+export function repoFolder(key: string): string {
+  return key.trim().replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+}
+
 function srcFolderHasFiles(project: ProjectModel, repo: string): boolean {
-  const prefix = `odoo/custom/src/${repo.replace(/\/+$/, "")}/`;
+  const prefix = `odoo/custom/src/${repo}/`;
   return project.files.some((f) => f.startsWith(prefix) && !f.startsWith(`${prefix}.git/`));
 }
 
@@ -40,39 +45,55 @@ export const rule: Rule = {
     const project = ctx.project;
     const { addons, repos } = project;
     if (!addons.exists) return [];
-    const defined = new Set(Object.keys(repos.repos).map((r) => r.replace(/\/+$/, "")));
+    const defined = new Set(Object.keys(repos.repos).map(repoFolder));
     const version = project.odooVersion?.value;
     const dockerPattern = project.dockerfile?.args["DEFAULT_REPO_PATTERN"]?.value;
-    const missing: { repo: string; url: string; branch: string; pos?: SourcePos }[] = [];
+    // One finding per addons.yaml document (a document may set its own DEFAULT_REPO_PATTERN).
+    interface Missing {
+      repo: string;
+      url: string;
+      branch: string;
+      pos?: SourcePos;
+    }
+    const groups: Missing[][] = [];
     const seen = new Set<string>();
     for (const doc of addons.documents) {
+      const group: Missing[] = [];
       for (const repo of Object.keys(doc.repos)) {
-        const name = repo.replace(/\/+$/, "");
+        const name = repoFolder(repo);
         if (NOT_CLONED.has(name) || defined.has(name) || seen.has(name)) continue;
         if (srcFolderHasFiles(project, name)) continue; // committed in the project: not cloned
         seen.add(name);
         const pattern = doc.env["DEFAULT_REPO_PATTERN"] ?? dockerPattern ?? DEFAULT_REPO_PATTERN;
         const branch = doc.env["ODOO_VERSION"] ?? version ?? "$ODOO_VERSION";
-        missing.push({ repo: name, url: defaultOrigin(pattern, name), branch, pos: doc.repoPos[repo] ?? doc.pos });
+        group.push({ repo: name, url: defaultOrigin(pattern, name), branch, pos: doc.repoPos[repo] ?? doc.pos });
       }
+      if (group.length > 0) groups.push(group);
     }
-    if (missing.length === 0) return [];
+    const all = groups.flat();
+    if (all.length === 0) return [];
+    const describe = (ms: Missing[]): string => ms.map((m) => `${m.repo} <- ${m.url}`).join(", ");
     if (!repos.exists) {
-      const list = missing.map((m) => `${m.repo} <- ${m.url} (${m.branch})`).join(", ");
       return [
         {
-          message: `${repos.path} does not exist: doodba clones every repository of addons.yaml from its default pattern at the branch tip, unpinned: ${list}`,
-          pos: missing[0]?.pos,
-          fix: `Create ${repos.path} with an entry (remotes, target, pinned merges) for ${missing.map((m) => m.repo).join(", ")} and for odoo itself.`,
+          message: `${repos.path} does not exist: doodba clones every repository of addons.yaml from its default pattern at the tip of branch ${all[0]?.branch ?? "$ODOO_VERSION"}, unpinned: ${describe(all)}`,
+          pos: all[0]?.pos,
+          fix: `Create ${repos.path} with an entry (remotes, target, pinned merges) for ${all.map((m) => m.repo).join(", ")} and for odoo itself.`,
         },
       ];
     }
-    return missing.map(
-      (m): RawFinding => ({
-        message: `repository ${m.repo} is used in addons.yaml but not defined in ${repos.path}: doodba will clone ${m.url} at branch ${m.branch}, unpinned (the build fails if it is not there)`,
-        pos: m.pos,
-        fix: `Add \`${m.repo}:\` to ${repos.path} with \`remotes: {origin: <its git URL>}\`, \`target: origin ${m.branch}\` and \`merges: [origin <commit-sha>]\`.`,
-      }),
-    );
+    return groups.map((ms): RawFinding => {
+      const first = ms[0];
+      const branch = first?.branch ?? "$ODOO_VERSION";
+      const what =
+        ms.length === 1
+          ? `repository ${first?.repo ?? "?"} is used in addons.yaml but not defined in ${repos.path}: doodba clones ${first?.url ?? "?"}`
+          : `${ms.length} repositories used in addons.yaml are not defined in ${repos.path}, so doodba clones them from its default pattern: ${describe(ms)}`;
+      return {
+        message: `${what} at the tip of branch ${branch} (unpinned; the build fails if a repository or branch does not exist there)`,
+        pos: first?.pos,
+        fix: `Add ${ms.length === 1 ? `\`${first?.repo ?? "?"}:\`` : "each of them"} to ${repos.path} with \`remotes: {origin: <its git URL>}\`, \`target: origin ${branch}\` and \`merges: [origin <commit-sha>]\`.`,
+      };
+    });
   },
 };
