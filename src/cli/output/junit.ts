@@ -122,7 +122,8 @@ export function renderJunit(report: CheckReport, _opts: Record<string, never> = 
 }
 
 function locationOf(report: CheckReport, f: Finding): string {
-  return f.pos ? formatPos(f.pos) : findingFile(report, f);
+  if (f.pos) return formatPos(f.pos);
+  return f.env === undefined ? "(project)" : findingFile(report, f);
 }
 
 function describe(report: CheckReport, f: Finding): string {

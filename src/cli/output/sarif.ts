@@ -10,6 +10,7 @@ import type { CheckReport, ReportRule } from "../../check/index.js";
 import type { SuppressedFinding } from "../../check/suppress.js";
 import type { Finding, Severity } from "../../check/types.js";
 import type { SourcePos } from "../../errors.js";
+import { envsText } from "../../check/docs.js";
 import { PROJECT_URL, RULES_DOC_URL, findingEnvs, findingFile } from "./common.js";
 
 export const SARIF_SCHEMA_URI =
@@ -160,7 +161,7 @@ function descriptor(r: ReportRule, docsUrl: string): Json {
   const help = `${r.fix}`;
   const appliesParts: string[] = [];
   if (r.appliesTo.odoo) appliesParts.push(`Odoo ${r.appliesTo.odoo}`);
-  if (r.appliesTo.envs && r.appliesTo.envs.length > 0) appliesParts.push(`envs: ${r.appliesTo.envs.join(", ")}`);
+  if (r.appliesTo.envs && r.appliesTo.envs.length > 0) appliesParts.push(`environments: ${envsText(r)}`);
   const properties: Json = { tags: [r.category], precision: "high" };
   // GitHub ranks security alerts by this score (CVSS-like, 0.0-10.0)
   if (r.category === "security") {
