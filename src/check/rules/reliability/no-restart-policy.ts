@@ -1,4 +1,4 @@
-import type { ServiceModel } from "../../../project/model.js";
+import type { EnvModel, ServiceModel } from "../../../project/model.js";
 import type { RawFinding, Rule } from "../../types.js";
 import { svcPos } from "../../lib/common.js";
 
@@ -27,6 +27,22 @@ function oneShotServices(services: Record<string, ServiceModel>): Set<string> {
   return out;
 }
 
+/**
+ * Swarm stacks restart every task by default (`restart_policy.condition: any`); compose
+ * ignores that default. Keys only a Swarm deployment uses tell the two apart.
+ */
+function looksLikeSwarm(env: EnvModel): boolean {
+  for (const svc of Object.values(env.compose.services)) {
+    const deploy = svc.raw["deploy"];
+    if (deploy && typeof deploy === "object") {
+      const d = deploy as Record<string, unknown>;
+      if (d["placement"] !== undefined || d["update_config"] !== undefined || d["rollback_config"] !== undefined) return true;
+      if (d["mode"] === "global") return true;
+    }
+  }
+  return Object.values(env.compose.networks).some((n) => n?.["driver"] === "overlay");
+}
+
 export const rule: Rule = {
   id: "no-restart-policy",
   category: "reliability",
@@ -44,6 +60,7 @@ export const rule: Rule = {
     const out: RawFinding[] = [];
     const services = env.compose.services;
     const oneShot = oneShotServices(services);
+    const swarm = looksLikeSwarm(env);
     for (const svc of Object.values(services)) {
       if (oneShot.has(svc.name) || scaledToZero(svc)) continue;
       // Profiled services only start on demand (admin tools, one-off jobs).
@@ -51,14 +68,20 @@ export const rule: Rule = {
       if (Array.isArray(profiles) && profiles.length > 0) continue;
       const deployCond = restartPolicyCondition(svc);
       if (deployCond !== undefined && deployCond !== "none") continue;
-      const restart = svc.restart?.trim().toLowerCase();
+      // The loader reports a Swarm restart_policy condition as `deploy:<condition>`.
+      const restartRaw = svc.restart?.trim().toLowerCase();
+      const restart = restartRaw?.startsWith("deploy:") ? undefined : restartRaw;
       if (restart && restart !== "no" && restart !== "false") continue;
+      if (swarm && restart === undefined && deployCond === undefined) continue; // Swarm default: any
       if (restart === "no" || restart === "false" || deployCond === "none") {
         out.push({
           message:
             `service ${svc.name} sets \`restart: "no"\` explicitly: it is not restarted after a crash or a host reboot` +
             " (fine only for a job meant to run once; then suppress this finding)",
-          pos: svcPos(env, svc.name, deployCond === "none" ? "deploy" : "restart"),
+          pos:
+            deployCond === "none"
+              ? svcPos(env, svc.name, "deploy", "restart_policy", "condition")
+              : svcPos(env, svc.name, "restart"),
           fix: `If ${svc.name} must stay up, use \`restart: unless-stopped\`; if it runs once, make its dependants wait with \`condition: service_completed_successfully\`.`,
         });
         continue;
