@@ -2,11 +2,14 @@
  * The terminal report of `doodba-ops check`:
  *
  * ```
- * prod.yaml:12:7  error    list-db-enabled  LIST_DB is "true" on service odoo
- *   fix: set LIST_DB: "false" in prod.yaml
- *   envs: prod
+ * common.yaml:30:12  warning  image-unpinned   service db: image postgres has no tag
+ *   fix: Pin a version: `image: postgres:<version>`
+ *   envs: test, prod
  *
- * 1 error, 0 warnings, 0 info in 3 environments (devel, test, prod)
+ * prod.yaml:12:7     error    list-db-enabled  LIST_DB is "true" on service odoo
+ *   fix: Set LIST_DB: "false" in prod.yaml
+ *
+ * 1 error, 1 warning, 0 info in 3 environments (devel, test, prod)
  * ```
  */
 import { formatPos } from "../../errors.js";
@@ -43,9 +46,12 @@ export function renderHuman(report: CheckReport, opts: HumanOptions = {}): strin
     if (group !== undefined && g !== group) lines.push("");
     group = g;
     lines.push(`${s.bold(loc.padEnd(locWidth))}  ${sev(f.severity)}  ${s.dim(f.ruleId.padEnd(idWidth))}  ${f.message}`.trimEnd());
-    lines.push(`  ${s.dim("fix:")} ${f.fix}`);
+    // multi-line fixes (a YAML block to paste) stay indented under "fix:"
+    lines.push(`  ${s.dim("fix:")} ${f.fix.trimEnd().replace(/\n/g, `\n${" ".repeat(7)}`)}`);
     const envs = findingEnvs(f);
-    if (envs.length > 0 && envs.length < allEnvs.length) lines.push(`  ${s.dim("envs:")} ${envs.join(", ")}`);
+    if (envs.length > 0 && envs.length < allEnvs.length && !namedByFile(report, f, envs)) {
+      lines.push(`  ${s.dim("envs:")} ${envs.join(", ")}`);
+    }
   }
 
   if (suppressedRows.length > 0) {
@@ -97,6 +103,12 @@ export function summaryLine(report: CheckReport, s: Style = style(false)): strin
     `${info} info`,
   ].join(", ");
   return `${counts}${supText} in ${envText}`;
+}
+
+/** A finding of one env in that env's own compose file (prod.yaml for prod): the file names the env. */
+function namedByFile(report: CheckReport, f: Finding, envs: string[]): boolean {
+  const [only] = envs;
+  return envs.length === 1 && only !== undefined && f.pos !== undefined && report.project.envFiles[only] === f.pos.file;
 }
 
 function location(f: Finding): string {

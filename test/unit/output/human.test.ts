@@ -19,15 +19,28 @@ describe("renderHuman", () => {
   });
 
   it("GIVEN a finding WHEN rendering THEN its fix follows, and its envs when not found in every env", () => {
-    const out = renderHuman(sampleReport());
-    expect(out).toContain(['prod.yaml:12:7', ""].join("")); // the error row exists
-    const lines = out.split("\n");
-    const i = lines.findIndex((l) => l.startsWith("prod.yaml:12:7"));
-    expect(lines[i + 1]).toBe('  fix: Set LIST_DB: "false" on odoo.');
+    const lines = renderHuman(sampleReport()).split("\n");
+    const i = lines.findIndex((l) => l.startsWith("odoo/custom/conf.d/20-workers.conf:2:1"));
+    expect(lines[i + 1]).toBe("  fix: Fix for workers-zero.");
     expect(lines[i + 2]).toBe("  envs: prod");
     // image-unpinned (common.yaml) was found in all three envs: no env line
     const j = lines.findIndex((l) => l.startsWith("common.yaml:30:12"));
     expect(lines[j + 2]).toBe("");
+  });
+
+  it("GIVEN a finding of one env in that env's own compose file WHEN rendering THEN no env line repeats the file", () => {
+    const lines = renderHuman(sampleReport()).split("\n");
+    const i = lines.findIndex((l) => l.startsWith("prod.yaml:12:7"));
+    expect(lines[i + 1]).toBe('  fix: Set LIST_DB: "false" on odoo.');
+    expect(lines[i + 2]).not.toMatch(/envs:/);
+  });
+
+  it("GIVEN a multi-line fix WHEN rendering THEN its lines stay indented under fix:", () => {
+    const r = sampleReport();
+    const f = r.findings.find((x) => x.ruleId === "list-db-enabled");
+    if (f) f.fix = "Add under `services.odoo`:\nhealthcheck:\n  interval: 30s\n";
+    const out = renderHuman(r);
+    expect(out).toContain("  fix: Add under `services.odoo`:\n       healthcheck:\n         interval: 30s\n");
   });
 
   it("GIVEN findings in different files WHEN rendering THEN groups are separated by a blank line", () => {
