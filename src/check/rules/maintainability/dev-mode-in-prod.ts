@@ -1,0 +1,52 @@
+import type { RawFinding, Rule } from "../../types.js";
+import { odooServices, svcPos } from "../../lib/common.js";
+
+/** Container paths whose content is the project's code in a doodba image. */
+const CODE_TARGETS = ["/opt/odoo/custom", "/opt/odoo/auto/addons"];
+
+/** Whether a mount target replaces code baked into a doodba image (/opt/odoo/custom/src/..., /opt/odoo/auto/addons). */
+export function isCodeTarget(target: string): boolean {
+  const t = target.replace(/\/+$/, "");
+  if (t === "/opt/odoo/custom" || t === "/opt/odoo/custom/src" || t.startsWith("/opt/odoo/custom/src/")) return true;
+  return CODE_TARGETS.slice(1).some((c) => t === c || t.startsWith(`${c}/`));
+}
+
+/** dev_mode values that mean "off". */
+function devModeOff(v: string): boolean {
+  const s = v.trim().toLowerCase();
+  return s === "" || s === "false" || s === "none" || s === "[]" || s === "0";
+}
+
+export const rule: Rule = {
+  id: "dev-mode-in-prod",
+  category: "maintainability",
+  severity: "error",
+  title: "Developer mode or host-mounted code in production",
+  why:
+    "`--dev` (dev_mode) reloads Python on file changes, reads QWeb/XML views from disk on every request and turns on werkzeug's debugger: slower, and it can show tracebacks with data to users. " +
+    "Bind-mounting ./odoo/custom (or the addons) over the image means production runs whatever is on the host's disk, not the image that was built and tested, so a deploy cannot be reproduced or rolled back.",
+  fix: "Remove `--dev=...` from the prod command (and dev_mode from conf.d), and the `./odoo/custom:/opt/odoo/custom` volume from prod.yaml; ship code by building the image.",
+  appliesTo: { envs: ["prod"] },
+  example: "services:\n  odoo:\n    command: [odoo, --dev=reload,qweb]\n    volumes:\n      - ./odoo/custom:/opt/odoo/custom:ro",
+  scope: "env",
+  check(env) {
+    const out: RawFinding[] = [];
+    for (const { svc, cfg } of odooServices(env)) {
+      const dev = cfg.options.dev_mode;
+      if (dev && dev.source !== "odoo-default" && !devModeOff(dev.value)) {
+        out.push({
+          message: `${svc.name}: developer mode is on in production (dev_mode = ${dev.value}, from ${dev.source})`,
+          pos: dev.pos ?? svcPos(env, svc.name),
+        });
+      }
+      svc.volumes.forEach((m, i) => {
+        if (m.type !== "bind" || !isCodeTarget(m.target)) return;
+        out.push({
+          message: `${svc.name}: ${m.source ?? "a host folder"} is bind-mounted over ${m.target}, so production runs code from the host instead of the image`,
+          pos: m.pos ?? svcPos(env, svc.name, "volumes", i),
+        });
+      });
+    }
+    return out;
+  },
+};
