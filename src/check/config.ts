@@ -190,7 +190,7 @@ export function validateConfigRuleIds(cfg: CheckConfig, validIds: readonly strin
     const near = closestIds(id, validIds);
     throw new UserError(`Unknown rule id "${id}" in ${cfg.file ?? CONFIG_FILES[0]}`, {
       pos,
-      hint: near.length > 0 ? `Did you mean: ${near.join(", ")}?` : undefined,
+      hint: near.length > 0 ? `Did you mean: ${near.join(", ")}?` : "`doodba-ops rules` lists the rule ids.",
       next: "doodba-ops rules",
     });
   };

@@ -177,12 +177,17 @@ export function versionInRange(major: number, range: string): boolean {
   });
 }
 
-/** The `n` valid ids closest to `id` (edit distance, then prefix/substring matches first). */
+/**
+ * Up to `n` valid ids close to `id`, closest first: a small edit distance (a typo), or one
+ * containing the other (`list-db` for `list-db-enabled`). Far-off ids are not suggested.
+ */
 export function closestIds(id: string, valid: readonly string[], n = 3): string[] {
-  const scored = valid.map((v) => {
+  const limit = Math.max(2, Math.ceil(id.length * 0.4));
+  const scored = valid.flatMap((v) => {
     let d = editDistance(id, v);
-    if (v.includes(id) || id.includes(v)) d = Math.min(d, Math.abs(v.length - id.length) / 4);
-    return { v, d };
+    const contains = id.length >= 3 && (v.includes(id) || id.includes(v));
+    if (contains) d = Math.min(d, 1 + Math.abs(v.length - id.length) / 100);
+    return d <= limit ? [{ v, d }] : [];
   });
   scored.sort((a, b) => a.d - b.d || cmp(a.v, b.v));
   return scored.slice(0, n).map((s) => s.v);
@@ -214,7 +219,12 @@ function validateIds(given: readonly string[], valid: readonly string[], where: 
   const first = unknown[0] ?? "";
   const near = closestIds(first, valid);
   throw new UserError(`Unknown rule id${unknown.length > 1 ? "s" : ""} in ${where}: ${unknown.join(", ")}`, {
-    hint: near.length > 0 ? `Did you mean: ${near.join(", ")}?` : "There are no rules registered.",
+    hint:
+      near.length > 0
+        ? `Did you mean: ${near.join(", ")}?`
+        : valid.length > 0
+          ? "No rule id is close to it: `doodba-ops rules` lists them all."
+          : "There are no rules registered.",
     next: "doodba-ops rules",
   });
 }

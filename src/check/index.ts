@@ -8,6 +8,7 @@ import { UserError } from "../errors.js";
 import type { Diagnostic } from "../errors.js";
 import type { Platform } from "../platform/index.js";
 import { nodeFs } from "../platform/fs.js";
+import { VERSION } from "../version.js";
 import type { ProjectModel } from "../project/model.js";
 import { loadProject } from "../project/index.js";
 import { emptyCheckConfig, loadCheckConfig, validateConfigRuleIds } from "./config.js";
@@ -218,7 +219,10 @@ function composeFilesOf(project: ProjectModel, envs: readonly string[]): string[
 
 let cachedVersion: string | undefined;
 
-/** The tool's version from its package.json (one level above src/ or dist/). Read once. */
+/**
+ * The tool's version from its package.json (one level above src/ or dist/, both of which ship
+ * beside it). Read once; falls back to the compiled-in {@link VERSION} if the file is unreadable.
+ */
 export function toolVersion(): string {
   if (cachedVersion !== undefined) return cachedVersion;
   try {
@@ -228,5 +232,5 @@ export function toolVersion(): string {
   } catch {
     // not fatal: the version only labels reports
   }
-  return cachedVersion ?? "0.0.0";
+  return cachedVersion ?? VERSION;
 }

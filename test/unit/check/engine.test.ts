@@ -332,3 +332,14 @@ describe("runCheck: config, suppressions and exit code", () => {
     expect(r.tool.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 });
+
+describe("closestIds", () => {
+  const ids = ["list-db-enabled", "image-unpinned", "no-backup", "repo-merges-unpinned", "workers-not-set"];
+
+  it("GIVEN a typo or a fragment WHEN suggesting THEN close ids come first and far ones are left out", () => {
+    expect(closestIds("image-unpined", ids)).toEqual(["image-unpinned"]);
+    expect(closestIds("list-db", ids)).toEqual(["list-db-enabled"]);
+    expect(closestIds("unpinned", ids)).toEqual(["image-unpinned", "repo-merges-unpinned"]);
+    expect(closestIds("totally-unrelated", ids)).toEqual([]);
+  });
+});
