@@ -19,9 +19,19 @@ export function repoFolder(key: string): string {
   return key.trim().replace(/^(\.\/)+/, "").replace(/\/+$/, "");
 }
 
-function srcFolderHasFiles(project: ProjectModel, repo: string): boolean {
-  const prefix = `odoo/custom/src/${repo}/`;
-  return project.files.some((f) => f.startsWith(prefix) && !f.startsWith(`${prefix}.git/`));
+/**
+ * true when the repository folder is committed in the project (an addon of it is there and the
+ * folder is not a git clone): doodba's autoaggregate only clones folders that are missing or
+ * are git repositories.
+ */
+function isVendored(project: ProjectModel, repo: string, addons: readonly string[]): boolean {
+  const base = `odoo/custom/src/${repo}`;
+  if (project.read(`${base}/.git/HEAD`) !== undefined || project.read(`${base}/.git`) !== undefined) return false;
+  return addons.some(
+    (a) =>
+      !/[*?[\]]/.test(a) &&
+      (project.read(`${base}/${a}/__manifest__.py`) !== undefined || project.read(`${base}/${a}/__openerp__.py`) !== undefined),
+  );
 }
 
 export const rule: Rule = {
@@ -62,7 +72,7 @@ export const rule: Rule = {
       for (const repo of Object.keys(doc.repos)) {
         const name = repoFolder(repo);
         if (NOT_CLONED.has(name) || defined.has(name) || seen.has(name)) continue;
-        if (srcFolderHasFiles(project, name)) continue; // committed in the project: not cloned
+        if (isVendored(project, name, (doc.repos[repo] ?? []).map((g) => g.pattern))) continue;
         seen.add(name);
         const pattern = doc.env["DEFAULT_REPO_PATTERN"] ?? dockerPattern ?? DEFAULT_REPO_PATTERN;
         const branch = doc.env["ODOO_VERSION"] ?? version ?? "$ODOO_VERSION";
