@@ -1,14 +1,18 @@
 import type { RawFinding, Rule } from "../../types.js";
 import { odooServices, svcPos } from "../../lib/common.js";
 
-/** Container paths whose content is the project's code in a doodba image. */
-const CODE_TARGETS = ["/opt/odoo/custom", "/opt/odoo/auto/addons"];
+/** Where a doodba image keeps the project's code: the addon sources and the linked addons. */
+const CODE_PATHS = ["/opt/odoo/custom/src", "/opt/odoo/auto/addons"];
 
-/** Whether a mount target replaces code baked into a doodba image (/opt/odoo/custom/src/..., /opt/odoo/auto/addons). */
+/**
+ * Whether a mount target hides code baked into a doodba image: one of {@link CODE_PATHS}, a folder
+ * inside one (e.g. /opt/odoo/custom/src/private) or a folder containing one (/opt/odoo/custom,
+ * /opt/odoo/auto).
+ */
 export function isCodeTarget(target: string): boolean {
   const t = target.replace(/\/+$/, "");
-  if (t === "/opt/odoo/custom" || t === "/opt/odoo/custom/src" || t.startsWith("/opt/odoo/custom/src/")) return true;
-  return CODE_TARGETS.slice(1).some((c) => t === c || t.startsWith(`${c}/`));
+  if (t === "" || t === "/opt") return false;
+  return CODE_PATHS.some((c) => t === c || t.startsWith(`${c}/`) || c.startsWith(`${t}/`));
 }
 
 /** dev_mode values that mean "off". */
