@@ -7,8 +7,10 @@ export type EnvKind = "prod" | "test" | "devel" | "other";
 
 /**
  * Classifies an environment by its name: `prod.yaml`, `egov-prod.yaml`, `production.yaml` are
- * prod; `test.yaml`, `staging.yaml`, `qa.yaml` are test; `devel.yaml`, `docker-compose.yml`,
- * `setup-devel.yaml` are devel.
+ * prod; `test.yaml`, `staging.yaml`, `qa.yaml` are test; `devel.yaml`, `setup-devel.yaml`,
+ * `local.yaml` are devel. A lone `docker-compose.yml` is unclassified ("other"): in Doodba
+ * projects it is a symlink to devel.yaml (which the loader skips), in hand-rolled ones it is
+ * often the only, production, file.
  */
 export function envKind(name: string): EnvKind {
   const n = name.toLowerCase();

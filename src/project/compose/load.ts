@@ -37,6 +37,8 @@ export interface ComposeLoadContext {
   cache?: Map<string, LMap>;
   /** Variables already reported as unset. */
   unsetReported?: Set<string>;
+  /** env_files already reported as missing (reported once per project, not once per env). */
+  missingReported?: Set<string>;
 }
 
 function abs(ctx: ComposeLoadContext, rel: string): string {
@@ -399,10 +401,12 @@ function applyEnvFiles(ctx: ComposeLoadContext, service: string, svc: LMap): voi
     try {
       text = ctx.fs.readText(abs(ctx, path));
     } catch {
-      if (!optional) {
+      ctx.missingReported ??= new Set();
+      if (!optional && !ctx.missingReported.has(path)) {
+        ctx.missingReported.add(path);
         ctx.diagnostics.push({
           level: "warning",
-          message: `env_file ${path} of service "${service}" not found (git-ignored secrets?); the variables it sets are unknown to this check`,
+          message: `env_file ${path} (service "${service}") not found, probably git-ignored secrets: the variables it sets are unknown to this check`,
           pos: item.pos,
         });
       }
