@@ -77,7 +77,7 @@ export const rule: Rule = {
         seen.add(key);
         const where = a.pos ? ` (first at line ${a.pos.line})` : "";
         out.push({
-          message: `addon ${b.addon} is listed under both ${a.repo}${where} and ${b.repo}: doodba fails with "Addon ${b.addon} defined in several repos"`,
+          message: `addon ${b.addon} is listed under both ${a.repo}${where} and ${b.repo}: when both contain it the build fails with "Addon ${b.addon} defined in several repos", otherwise one entry is wrong`,
           pos: b.pos ?? b.doc.repoPos[b.repo] ?? b.doc.pos,
           fix: `Remove ${b.addon} from ${a.repo} or from ${b.repo} in addons.yaml.`,
         });

@@ -3,11 +3,19 @@ import type { RawFinding, Rule } from "../../types.js";
 import { odooInt, odooServices, opt, optValue, svcPos } from "../../lib/common.js";
 import { isHttpDisabled, runsOdooServer } from "./workers-not-set.js";
 
+/** Replicas of a service; a Swarm `mode: global` service runs one per node, counted as 2 (several). */
 function replicasOf(svc: ServiceModel): number {
+  const deploy = svc.raw["deploy"];
+  if (deploy && typeof deploy === "object" && (deploy as Record<string, unknown>)["mode"] === "global") return 2;
   if (svc.replicas !== undefined) return svc.replicas;
   const scale = svc.raw["scale"];
   const n = typeof scale === "number" ? scale : typeof scale === "string" ? Number.parseInt(scale, 10) : NaN;
   return Number.isFinite(n) ? n : 1;
+}
+
+function isGlobal(svc: ServiceModel): boolean {
+  const deploy = svc.raw["deploy"];
+  return !!deploy && typeof deploy === "object" && (deploy as Record<string, unknown>)["mode"] === "global";
 }
 
 /** Database an instance runs its crons for: host, port and name (empty name = every database it lists). */
@@ -53,7 +61,7 @@ export const rule: Rule = {
       crons.push({ svc, cfg, threads });
       if (replicas > 1) {
         out.push({
-          message: `Odoo service ${svc.name} runs ${replicas} replicas, each with max_cron_threads = ${threads}${o ? "" : " (default)"}: crons run on every replica`,
+          message: `Odoo service ${svc.name} runs ${isGlobal(svc) ? "one replica per node (mode: global)" : `${replicas} replicas`}, each with max_cron_threads = ${threads}${o ? "" : " (default)"}: crons run on every replica`,
           pos: o?.pos ?? svcPos(env, svc.name, "deploy", "replicas"),
           fix: `Set \`max_cron_threads = 0\` on ${svc.name} and add a single cron service with \`--no-http --max-cron-threads=${threads}\`.`,
         });

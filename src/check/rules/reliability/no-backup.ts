@@ -1,6 +1,7 @@
 import type { EnvModel, ServiceModel } from "../../../project/model.js";
 import type { RawFinding, Rule } from "../../types.js";
 import { envKind, imageName } from "../../lib/common.js";
+import { pgServerServices } from "../../lib/postgres.js";
 
 /** Images of backup tools (docker-duplicity*, restic, pgBackRest, Barman, WAL-G, postgres-backup-*, Borg...). */
 const BACKUP_IMAGE =
@@ -31,6 +32,8 @@ export const rule: Rule = {
   appliesTo: { envs: ["prod"] },
   scope: "env",
   check(env, ctx) {
+    // Only environments that hold data: an Odoo or PostgreSQL service.
+    if (env.odoo.length === 0 && pgServerServices(env).length === 0) return [];
     if (backupServiceIn(env)) return [];
     // A backup stack in its own compose file (backup.yaml) counts too.
     for (const other of Object.values(ctx.project.envs)) {
