@@ -68,7 +68,9 @@ export function versionSources(project: ProjectModel): VersionSource[] {
     const raw = answers.data.odoo_version;
     const major = majorOf(raw);
     if (major !== undefined) {
-      out.push({ what: `${answers.path} odoo_version`, value: String(raw), major, pos: answers.positions.at(["odoo_version"]) });
+      // YAML reads `odoo_version: 16.0` as the number 16
+      const value = typeof raw === "number" && Number.isInteger(raw) ? `${raw}.0` : String(raw);
+      out.push({ what: `${answers.path} odoo_version`, value, major, pos: answers.positions.at(["odoo_version"]) });
     }
   }
   return out;

@@ -68,17 +68,17 @@ export function checkOdooArgv(argv: readonly string[] | undefined, major: number
         out.push({ index: i, flag, kind: "ambiguous", candidates: prefixed.sort() });
         continue;
       }
-      // A flag of another Odoo version (--xmlrpc-port, --limit-time-worker-cron): judge its option key.
-      const key = flag.slice(2).replace(/-/g, "_");
-      const verdict = judgeOptionKey(key, major);
-      if (verdict.kind === "known" || verdict.kind === "addon") continue;
+      // A flag of another Odoo version (--limit-time-worker-cron in 17): judge its option key.
+      const verdict = judgeOptionKey(flag.slice(2).replace(/-/g, "_"), major);
       if (verdict.kind === "other-version") {
         out.push({ index: i, flag, kind: "other-version", candidates: [], versions: verdict.versions });
         continue;
       }
       const near = closest(flag, longFlags);
-      // Outside the version the flag table comes from, report only near-misses of a known flag.
-      if (major !== undefined && major !== TABLE_MAJOR && !near) continue;
+      // The flag table is Odoo 17's: for other versions, an option that exists there under this
+      // name (or its addon) may well have this flag, so report only near-misses of a 17 flag.
+      const other = major !== undefined && major !== TABLE_MAJOR;
+      if (other && (verdict.kind !== "unknown" || !near)) continue;
       out.push({ index: i, flag, kind: "unknown", candidates: near ? [near] : [] });
       continue;
     }
