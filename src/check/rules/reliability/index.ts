@@ -13,6 +13,8 @@ import { rule as odooVersionEndOfLife } from "./odoo-version-end-of-life.js";
 import { rule as postgresEndOfLife } from "./postgres-end-of-life.js";
 import { rule as postgresVersionUnsupported } from "./postgres-version-unsupported.js";
 import { rule as repoMergesUnpinned } from "./repo-merges-unpinned.js";
+import { rule as websocketRoutePathWrong } from "./websocket-route-path-wrong.js";
+import { rule as websocketRouteWithoutWorkers } from "./websocket-route-without-workers.js";
 import { rule as workersNotSet } from "./workers-not-set.js";
 
 /** Rules of the reliability category. Add each rule file's export here, sorted by id. */
@@ -31,5 +33,7 @@ export const reliabilityRules: Rule[] = [
   postgresEndOfLife,
   postgresVersionUnsupported,
   repoMergesUnpinned,
+  websocketRoutePathWrong,
+  websocketRouteWithoutWorkers,
   workersNotSet,
 ];
