@@ -317,7 +317,8 @@ export function odooServiceKind(svc: ServiceModel, doodba: { built: boolean; ima
   if (/doodba/.test(image)) return "doodba";
   const last = image.split("/").pop()?.split(":")[0] ?? "";
   if (/^odoo/.test(last) || /runbot/.test(last)) return doodba.image ? "doodba" : "plain";
-  if (!svc.image && !svc.build && /^odoo/.test(svc.name)) return doodba.image ? "doodba" : "plain";
+  // A service named odoo* running a project-specific image (e.g. ghcr.io/acme/egov_odoo:15.0).
+  if (/^odoo([-_]|$)/.test(svc.name) && !svc.build && (!svc.image || /odoo/.test(last))) return doodba.image ? "doodba" : "plain";
   return undefined;
 }
 

@@ -99,12 +99,9 @@ export function imageTag(image: string): string | undefined {
   return colon > slash ? image.slice(colon + 1) : undefined;
 }
 
-/** PostgreSQL service heuristics: image postgres / postgis / postgres-autoconf, or a service named db. */
-export function isPostgresService(svc: ServiceModel): boolean {
-  const img = svc.image ? imageName(svc.image) : "";
-  return /(^|\/)(postgres|postgis|postgres-autoconf|postgresql)([-_]|$)/.test(img) || /postgres/.test(img);
-}
-
-export function postgresServices(env: EnvModel): ServiceModel[] {
-  return Object.values(env.compose.services).filter(isPostgresService);
-}
+/**
+ * PostgreSQL server services: images of the official postgres family, postgis, Tecnativa's
+ * postgres-autoconf, Bitnami's postgresql (not backup or exporter images that merely contain
+ * "postgres" in their name). One definition, in ./postgres.ts.
+ */
+export { isPgServer as isPostgresService, pgServerServices as postgresServices } from "./postgres.js";

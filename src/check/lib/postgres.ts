@@ -75,9 +75,14 @@ export function pgImageFlavour(image: string | undefined): PgImageFlavour | unde
   return undefined;
 }
 
-/** Services of the environment whose image is a PostgreSQL server (stricter than the generic helper). */
+/** Whether the service runs a PostgreSQL server image. */
+export function isPgServer(svc: ServiceModel): boolean {
+  return pgImageFlavour(svc.image) !== undefined;
+}
+
+/** Services of the environment whose image is a PostgreSQL server. */
 export function pgServerServices(env: EnvModel): ServiceModel[] {
-  return Object.values(env.compose.services).filter((s) => pgImageFlavour(s.image) !== undefined);
+  return Object.values(env.compose.services).filter(isPgServer);
 }
 
 /** Where a PostgreSQL major version was read. */
