@@ -64,7 +64,7 @@ export const rule: Rule = {
   title: "Compose file declares the obsolete top-level `version:`",
   why:
     "Docker Compose v2 ignores `version:` (the Compose Specification has no versions) and prints \"the attribute `version` is obsolete\" on every command, noise that hides real warnings. " +
-    "docker-compose 1.x, still packaged by some distributions, needs it for 2.x/3.x features (and treats a file without it as the legacy v1 format), so drop it only once every host runs Compose v2.",
+    "docker-compose 1.x before 1.27 (Debian 11 and Ubuntu 20.04 still package 1.25) needs it: it reads a file without `version:` as the legacy v1 format and rejects it, so drop the line only once every host runs Compose v2 (or docker-compose >= 1.27).",
   fix: "Delete the `version: \"2.4\"` line from the compose files when all your hosts use `docker compose` (v2).",
   appliesTo: {},
   example: 'version: "2.4"\nservices:\n  odoo: {build: ./odoo}',

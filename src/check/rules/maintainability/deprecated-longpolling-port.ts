@@ -23,7 +23,7 @@ export const rule: Rule = {
       for (const e of file.entries) {
         if (e.section !== "options" || e.key.trim().toLowerCase() !== "longpolling_port") continue;
         out.push({
-          message: `${file.path}: longpolling_port is a deprecated alias of gevent_port`,
+          message: `longpolling_port in [options] is a deprecated alias of gevent_port`,
           pos: e.pos,
           fix: `Write \`gevent_port = ${e.raw || "8072"}\` instead.`,
         });

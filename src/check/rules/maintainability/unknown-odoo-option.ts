@@ -145,8 +145,8 @@ export const rule: Rule = {
         if (v.kind === "unknown") {
           out.push({
             message: v.suggestion
-              ? `${file.path}: "${e.key}" is not an Odoo option (did you mean "${v.suggestion}"?); Odoo ignores it silently`
-              : `${file.path}: "${e.key}" is neither an Odoo option nor a known addon option; Odoo ignores it unless one of your addons reads it`,
+              ? `"${e.key}" in [options] is not an Odoo option (did you mean "${v.suggestion}"?); Odoo ignores it silently`
+              : `"${e.key}" in [options] is neither an Odoo option nor a known addon option; Odoo ignores it unless one of your addons reads it`,
             pos: e.pos,
             fix: v.suggestion
               ? `Write \`${v.suggestion} = ${e.raw}\`.`
@@ -154,7 +154,7 @@ export const rule: Rule = {
           });
         } else if (v.kind === "other-version") {
           out.push({
-            message: `${file.path}: "${e.key}" is not an option of Odoo ${major} (it exists in Odoo ${v.versions}); it has no effect`,
+            message: `"${e.key}" in [options] is not an option of Odoo ${major} (it exists in Odoo ${v.versions}); it has no effect`,
             pos: e.pos,
           });
         }
