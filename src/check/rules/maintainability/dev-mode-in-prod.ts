@@ -27,7 +27,7 @@ export const rule: Rule = {
   severity: "error",
   title: "Developer mode or host-mounted code in production",
   why:
-    "`--dev` (dev_mode) reloads Python on file changes, reads QWeb/XML views from disk on every request and turns on werkzeug's debugger: slower, and it can show tracebacks with data to users. " +
+    "`--dev` (dev_mode) restarts the server when Python files change (reload), reads QWeb/XML views from the addons on disk instead of the database (qweb, xml) and, with `werkzeug` or `all`, answers errors with werkzeug's debugger page: slower, and tracebacks with data reach whoever triggers an error. " +
     "Bind-mounting ./odoo/custom (or the addons) over the image means production runs whatever is on the host's disk, not the image that was built and tested, so a deploy cannot be reproduced or rolled back.",
   fix: "Remove `--dev=...` from the prod command (and dev_mode from conf.d), and the `./odoo/custom:/opt/odoo/custom` volume from prod.yaml; ship code by building the image.",
   appliesTo: { envs: ["prod"] },
