@@ -20,7 +20,8 @@ export const rule: Rule = {
     const out: RawFinding[] = [];
     const seen = new Set<string>();
     const report = (name: string, what: string): void => {
-      if (seen.has(name)) return;
+      // scaled to zero: nothing runs
+      if (seen.has(name) || env.compose.services[name]?.replicas === 0) return;
       seen.add(name);
       out.push({
         message: `${what} service ${name} has no memory limit (mem_limit or deploy.resources.limits.memory)`,
