@@ -7,6 +7,7 @@
 import type { SourcePos } from "../../errors.js";
 import type { EnvModel, OdooConfig, ServiceModel } from "../../project/model.js";
 import { imageName, odooBool, odooInt, odooServices, svcPos } from "./common.js";
+import { isPgServer } from "./postgres.js";
 
 export const MiB = 1024 ** 2;
 
@@ -240,23 +241,6 @@ export function maxConnectionsFromConf(text: string): number | null | undefined 
     found = v === undefined ? null : v;
   }
   return found;
-}
-
-/**
- * A PostgreSQL server container, judged by its image: postgres, postgis, bitnami/postgresql,
- * (tecnativa|…)/postgres-autoconf, postgis-autoconf, timescaledb, pgvector. Stricter than a
- * substring match so that backup and monitoring side-cars (docker-duplicity-postgres,
- * postgres-exporter, postgres-backup-local) and pgbouncer are not taken for the database.
- */
-export function isPgServer(svc: ServiceModel): boolean {
-  if (!svc.image) return false;
-  const last = imageName(svc.image).split("/").pop() ?? "";
-  return /^(postgres|postgresql|postgis|timescaledb|pgvector)(-(autoconf|repmgr|ha|postgis))?$/.test(last);
-}
-
-/** The PostgreSQL server services of an environment (see {@link isPgServer}). */
-export function pgServers(env: EnvModel): ServiceModel[] {
-  return Object.values(env.compose.services).filter(isPgServer);
 }
 
 /** The database host an Odoo service connects to (`db_host`); undefined for a local socket. */

@@ -4,7 +4,6 @@ import {
   MASTER_OVERHEAD_BYTES,
   connectionBudgets,
   connectionDemand,
-  isPgServer,
   describeDemand,
   maxConnectionsFromArgv,
   maxConnectionsFromConf,
@@ -229,36 +228,6 @@ describe("suggestDbMaxconn", () => {
 
   it("GIVEN too many processes WHEN suggesting THEN undefined", () => {
     expect(suggestDbMaxconn(20, 10)).toBeUndefined();
-  });
-});
-
-describe("isPgServer", () => {
-  it("GIVEN database images WHEN judged THEN they are PostgreSQL servers", () => {
-    for (const image of [
-      "postgres:16.6",
-      "ghcr.io/tecnativa/postgres-autoconf:15-alpine",
-      "tecnativa/postgres-autoconf:${DB_VERSION}-alpine",
-      "kerano/postgis-autoconf",
-      "postgis/postgis:16-3.4",
-      "bitnami/postgresql:16",
-      "timescale/timescaledb:latest-pg16",
-    ]) {
-      expect(isPgServer(svc("db", { image })), image).toBe(true);
-    }
-  });
-
-  it("GIVEN side-cars named after postgres WHEN judged THEN they are not", () => {
-    for (const image of [
-      "ghcr.io/tecnativa/docker-duplicity-postgres-s3:latest",
-      "tecnativa/duplicity:postgres-s3",
-      "prometheuscommunity/postgres-exporter",
-      "prodrigestivill/postgres-backup-local",
-      "edoburu/pgbouncer",
-      "sosedoff/pgweb",
-    ]) {
-      expect(isPgServer(svc("db", { image })), image).toBe(false);
-    }
-    expect(isPgServer(svc("db"))).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { RawFinding, Rule } from "../../types.js";
 import { formatBytes, parseBytes, svcPos } from "../../lib/common.js";
-import { MiB, pgServers } from "../../lib/sizing.js";
+import { pgServerServices } from "../../lib/postgres.js";
+import { MiB } from "../../lib/sizing.js";
 
 /** Docker's default /dev/shm. */
 export const DOCKER_DEFAULT_SHM = 64 * MiB;
@@ -21,7 +22,7 @@ export const rule: Rule = {
   scope: "env",
   check(env) {
     const out: RawFinding[] = [];
-    for (const svc of pgServers(env)) {
+    for (const svc of pgServerServices(env)) {
       const shm = shmSize(svc.raw, svc.volumes);
       if (shm === null) continue; // set to something we cannot read
       const size = shm ?? DOCKER_DEFAULT_SHM;

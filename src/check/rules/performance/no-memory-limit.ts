@@ -1,6 +1,6 @@
 import type { RawFinding, Rule } from "../../types.js";
 import { odooServices, svcPos } from "../../lib/common.js";
-import { pgServers } from "../../lib/sizing.js";
+import { pgServerServices } from "../../lib/postgres.js";
 
 export const rule: Rule = {
   id: "no-memory-limit",
@@ -31,7 +31,7 @@ export const rule: Rule = {
     for (const { svc } of odooServices(env)) {
       if (svc.memLimit === undefined || svc.memLimit <= 0) report(svc.name, "Odoo");
     }
-    for (const svc of pgServers(env)) {
+    for (const svc of pgServerServices(env)) {
       if (svc.memLimit === undefined || svc.memLimit <= 0) report(svc.name, "PostgreSQL");
     }
     return out;
