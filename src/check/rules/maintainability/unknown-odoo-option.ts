@@ -25,17 +25,6 @@ export const ADDON_OPTION_PREFIXES: Readonly<Record<string, string>> = {
   sentry_: "OCA sentry",
 };
 
-/**
- * Keys of other Odoo versions that the shared option table does not list yet, with the versions
- * that know them (same notation as OTHER_VERSION_OPTIONS).
- */
-const EXTRA_VERSION_OPTIONS: Readonly<Record<string, string>> = {
-  osv_memory_age_limit: "<=13 (transient_age_limit from 14)",
-  limit_memory_soft_gevent: ">=18",
-  limit_memory_hard_gevent: ">=18",
-  with_demo: ">=19",
-};
-
 /** Old names Odoo still maps to the new key when it reads odoo.conf (config.py `outdated_options_map`). */
 const FILE_ALIASES: ReadonlySet<string> = new Set(["xmlrpc", "xmlrpc_port", "xmlrpc_interface", "longpolling_port"]);
 
@@ -58,7 +47,7 @@ export function judgeOptionKey(rawKey: string, major: number | undefined): KeyVe
   if (key in ODOO_DEFAULTS || FLAG_DESTS.has(key)) return { kind: "known" };
   const addon = ADDON_OPTIONS[key] ?? Object.entries(ADDON_OPTION_PREFIXES).find(([p]) => key.startsWith(p))?.[1];
   if (addon) return { kind: "addon", addon };
-  const versions = OTHER_VERSION_OPTIONS[key] ?? EXTRA_VERSION_OPTIONS[key];
+  const versions = OTHER_VERSION_OPTIONS[key];
   if (versions !== undefined || isKnownOdooOption(key)) {
     if (major === undefined || versions === undefined || FILE_ALIASES.has(key)) return { kind: "known" };
     return versionAllows(versions, major) === false ? { kind: "other-version", versions } : { kind: "known" };
