@@ -75,7 +75,7 @@ const FLAG_DESTS: ReadonlySet<string> = new Set(Object.values(ODOO_FLAGS).map((f
 export function closestKnownOption(key: string): string | undefined {
   const k = key.toLowerCase();
   const normalised = k.replace(/-/g, "_").replace(/^_+|_+$/g, "");
-  const candidates = [...knownOdooOptions(), ...Object.keys(EXTRA_VERSION_OPTIONS)];
+  const candidates = [...knownOdooOptions()];
   if (normalised !== k && candidates.includes(normalised)) return normalised;
   return closest(k, candidates);
 }
