@@ -47,7 +47,10 @@ export const rule: Rule = {
         listDb === false
           ? "list_db is off, so Odoo refuses the manager's create/backup/restore/drop calls, but the pages are served and the master password can still be guessed there"
           : "list_db is on, so the manager's backup, restore, duplicate and drop functions work for whoever has the master password";
-      const via = [...new Set(routes.map(describeRoute))].slice(0, 3).join("; ");
+      // One mention per router (a router with several path alternatives appears once).
+      const byRouter = new Map<string, ProxyRoute>();
+      for (const r of routes) if (!byRouter.has(`${r.kind}|${r.router ?? ""}|${r.pos?.line ?? ""}`)) byRouter.set(`${r.kind}|${r.router ?? ""}|${r.pos?.line ?? ""}`, r);
+      const via = [...byRouter.values()].slice(0, 3).map(describeRoute).join("; ");
       out.push({
         message: `/web/database/* of Odoo service ${svc.name} is served through ${via}: nothing at the proxy blocks it; ${impact}`,
         pos: first.pos ?? svcPos(env, svc.name),
