@@ -25,12 +25,15 @@ export const rule: Rule = {
       const first = gevent[0];
       if (!first) continue;
       const o = opt(cfg, "workers");
+      // Images derived from doodba may map a WORKERS/ODOO_WORKERS variable in their own conf.d, which the model cannot see.
+      const implicit = o === undefined || o.source === "odoo-default" || o.source === "doodba-default";
+      if (implicit && Object.keys(svc.environment).some((k) => /^(ODOO_)?WORKERS$/i.test(k))) continue;
       const workers = o === undefined ? 0 : odooInt(o.value);
       if (workers === undefined || workers > 0) continue;
-      const how = o === undefined || o.source === "odoo-default" || o.source === "doodba-default" ? "workers is not set (0)" : `workers = ${o.value.trim()} (from ${o.source})`;
+      const how = implicit ? "workers is not set (0)" : `workers = ${o.value.trim()} (from ${o.source})`;
       out.push({
         message: `Odoo service ${svc.name}: ${describeRoute(first)} sends the bus to port ${first.port ?? "?"}, but ${how}, so no gevent process listens there`,
-        pos: o !== undefined && o.source !== "odoo-default" && o.source !== "doodba-default" ? (o.pos ?? first.pos) : (first.pos ?? svcPos(env, svc.name)),
+        pos: !implicit ? (o?.pos ?? first.pos) : (first.pos ?? svcPos(env, svc.name)),
       });
     }
     return out;

@@ -1,7 +1,7 @@
 /** Helpers shared by the security rules. Pure. */
 import type { SourcePos } from "../../../errors.js";
 import type { EnvModel, OdooOption, PortMapping, ProjectModel, ServiceModel } from "../../../project/model.js";
-import { imageName } from "../../lib/common.js";
+import { imageName, isPostgresService } from "../../lib/common.js";
 
 /** Well-known passwords: defaults of doodba, the official images and tutorials, and keyboard walks. */
 export const WEAK_PASSWORDS = new Set([
@@ -95,4 +95,14 @@ export function describePort(p: PortMapping): string {
 /** A Docker socket proxy (tecnativa/docker-socket-proxy and similar): mounting the socket is its job. */
 export function isSocketProxy(svc: ServiceModel): boolean {
   return /socket-proxy|dockersocketproxy|docker-proxy/.test(imageName(svc.image ?? ""));
+}
+
+/**
+ * PostgreSQL servers among the env's services: the common heuristic (image or name says postgres) minus clients
+ * and tools whose image names contain "postgres" (exporters, backup and admin images).
+ */
+export function postgresServers(env: EnvModel): ServiceModel[] {
+  return Object.values(env.compose.services).filter(
+    (svc) => isPostgresService(svc) && !/exporter|duplicity|backup|pgweb|pgadmin|pghero|adminer|metabase/.test(imageName(svc.image ?? "")),
+  );
 }

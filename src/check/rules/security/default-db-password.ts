@@ -1,6 +1,6 @@
 import type { RawFinding, Rule } from "../../types.js";
-import { odooServices, opt, postgresServices, svcPos } from "../../lib/common.js";
-import { defaultMayBeOverridden, envVarPos, isExplicit, isWeakPassword } from "./_helpers.js";
+import { odooServices, opt, svcPos } from "../../lib/common.js";
+import { defaultMayBeOverridden, envVarPos, isExplicit, isWeakPassword, postgresServers } from "./_helpers.js";
 
 export const rule: Rule = {
   id: "default-db-password",
@@ -30,7 +30,7 @@ export const rule: Rule = {
         : `PGPASSWORD is not set, so doodba's default database password "${o.value.trim()}" applies`;
       out.push({ message: `Odoo service ${svc.name}: ${what}`, pos: o.pos ?? svcPos(env, svc.name) });
     }
-    for (const svc of postgresServices(env)) {
+    for (const svc of postgresServers(env)) {
       if (svc.environment.POSTGRES_PASSWORD_FILE) continue;
       const v = svc.environment.POSTGRES_PASSWORD;
       if (v === undefined || v === null || !isWeakPassword(v)) continue;

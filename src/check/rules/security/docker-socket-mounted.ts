@@ -2,7 +2,8 @@ import type { RawFinding, Rule } from "../../types.js";
 import { svcPos } from "../../lib/common.js";
 import { isSocketProxy } from "./_helpers.js";
 
-const SOCKET = /^(\/var)?\/run\/docker\.sock$/;
+/** The Docker (or Podman) API socket, rootful or rootless (/run/user/1000/docker.sock). */
+const SOCKET = /(^|\/)(docker|podman)\.sock$/;
 
 export const rule: Rule = {
   id: "docker-socket-mounted",
@@ -22,7 +23,7 @@ export const rule: Rule = {
     for (const svc of Object.values(env.compose.services)) {
       if (isSocketProxy(svc)) continue;
       for (const v of svc.volumes) {
-        if (v.type !== "bind" || !v.source || !SOCKET.test(v.source.replace(/\/+$/, ""))) continue;
+        if (v.type !== "bind" || !v.source || !(SOCKET.test(v.source.replace(/\/+$/, "")) || SOCKET.test(v.target))) continue;
         out.push({
           message: `Service ${svc.name}${svc.image ? ` (${svc.image})` : ""} mounts the Docker socket ${v.source}${v.readOnly ? " (read-only does not limit the API)" : ""}: it controls the Docker host`,
           pos: v.pos ?? svcPos(env, svc.name, "volumes"),

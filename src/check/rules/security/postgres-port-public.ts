@@ -1,6 +1,6 @@
 import type { RawFinding, Rule } from "../../types.js";
-import { postgresServices, svcPos } from "../../lib/common.js";
-import { describePort, isPublicPort } from "./_helpers.js";
+import { svcPos } from "../../lib/common.js";
+import { describePort, isPublicPort, postgresServers } from "./_helpers.js";
 
 export const rule: Rule = {
   id: "postgres-port-public",
@@ -17,7 +17,7 @@ export const rule: Rule = {
   scope: "env",
   check(env) {
     const out: RawFinding[] = [];
-    for (const svc of postgresServices(env)) {
+    for (const svc of postgresServers(env)) {
       if (svc.networkMode === "host") {
         out.push({
           message: `PostgreSQL service ${svc.name} uses network_mode: host, so it listens on the host's interfaces directly (listen_addresses = '*' in the official images)`,

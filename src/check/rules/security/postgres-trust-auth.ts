@@ -1,6 +1,6 @@
 import type { RawFinding, Rule } from "../../types.js";
-import { isPostgresService, svcPos } from "../../lib/common.js";
-import { envVarPos } from "./_helpers.js";
+import { svcPos } from "../../lib/common.js";
+import { envVarPos, postgresServers } from "./_helpers.js";
 
 export const rule: Rule = {
   id: "postgres-trust-auth",
@@ -17,9 +17,10 @@ export const rule: Rule = {
   scope: "env",
   check(env) {
     const out: RawFinding[] = [];
+    const servers = new Set(postgresServers(env));
     for (const svc of Object.values(env.compose.services)) {
       const e = svc.environment;
-      if (!isPostgresService(svc) && e.POSTGRES_HOST_AUTH_METHOD === undefined) continue;
+      if (!servers.has(svc) && e.POSTGRES_HOST_AUTH_METHOD === undefined) continue;
       for (const name of ["POSTGRES_HOST_AUTH_METHOD", "LAN_AUTH_METHOD", "WAN_AUTH_METHOD"]) {
         const v = e[name];
         if (v === undefined || v === null || v.trim().toLowerCase() !== "trust") continue;
