@@ -19,7 +19,10 @@ export async function checkCommand(platform: Platform, dir: string, opts: CheckC
     failOn: opts.failOn,
     noConfig: !opts.config,
   });
-  const out = renderReport(report, opts.format, { color: opts.color && platform.isTTY && !process.env.NO_COLOR && !opts.output });
+  const out = renderReport(report, opts.format, {
+    color: opts.color && platform.isTTY && !process.env.NO_COLOR && !opts.output,
+    displayDir: dir,
+  });
   if (opts.output) {
     await platform.fs.writeText(opts.output, out.endsWith("\n") ? out : `${out}\n`);
     platform.stderr(`doodba-ops: report written to ${opts.output}\n`);

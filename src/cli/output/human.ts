@@ -23,6 +23,8 @@ export interface HumanOptions {
   color?: boolean;
   /** Also list suppressed findings. @default false */
   showSuppressed?: boolean;
+  /** How to name the project directory (e.g. as the user typed it). @default report.project.dir */
+  displayDir?: string;
 }
 
 export function renderHuman(report: CheckReport, opts: HumanOptions = {}): string {
@@ -84,18 +86,18 @@ export function renderHuman(report: CheckReport, opts: HumanOptions = {}): strin
   }
 
   if (lines.length > 0) lines.push("");
-  lines.push(summaryLine(report, s));
+  lines.push(summaryLine(report, s, opts.displayDir));
   return `${lines.join("\n")}\n`;
 }
 
 /** `3 errors, 5 warnings, 1 info (2 suppressed) in 3 environments (devel, test, prod)` */
-export function summaryLine(report: CheckReport, s: Style = style(false)): string {
+export function summaryLine(report: CheckReport, s: Style = style(false), displayDir?: string): string {
   const { error, warning, info, suppressed } = report.summary;
   const envs = report.project.envs;
   const envText = `${plural(envs.length, "environment")}${envs.length > 0 ? ` (${envs.join(", ")})` : ""}`;
   const supText = suppressed > 0 ? ` (${suppressed} suppressed)` : "";
   if (error + warning + info === 0) {
-    return `${s.green("✓")} No findings in ${report.project.dir} (${plural(report.rules.length, "rule")}, ${plural(envs.length, "environment")})${supText}`;
+    return `${s.green("✓")} No findings in ${displayDir ?? report.project.dir} (${plural(report.rules.length, "rule")}, ${plural(envs.length, "environment")})${supText}`;
   }
   const counts = [
     error > 0 ? s.red(plural(error, "error")) : plural(error, "error"),
