@@ -63,8 +63,6 @@ const RESERVE_BYTES = 768 * MiB;
  * and rendering a large report or importing a file easily doubles it.
  */
 const MIN_HARD = 768 * MiB;
-/** Per-worker memory we size for: the docs' average 0.8 x 150 MB + 0.2 x 1 GB, rounded up. */
-const AVG_WORKER_BYTES = 320 * MiB;
 const USERS_PER_WORKER = 6;
 /** Connections each Odoo process may open (Odoo's default 64 is far more than a worker uses). */
 const DB_MAXCONN = 16;
@@ -90,13 +88,16 @@ export function sizeOdoo(host: HostSpec, load: LoadSpec): OdooSizing {
     `memory: ${fmt(host.ramBytes)} host = ${fmt(odooMemory)} Odoo + ${fmt(postgresMemory)} PostgreSQL + ${fmt(RESERVE_BYTES)} OS/proxy/backup`,
   );
 
-  const maxCronThreads = host.cpus >= 8 ? 2 : 1;
+  // Processes the Odoo container can hold when each may reach MIN_HARD (worst case).
+  const processFit = Math.floor((odooMemory - MASTER_OVERHEAD_BYTES) / MIN_HARD);
+  // A second cron thread only on big hosts with memory to spare for it.
+  const maxCronThreads = host.cpus >= 8 && processFit >= 6 ? 2 : 1;
   // Leave a core to PostgreSQL on hosts with 4+ cores; workers follow the container's CPUs.
   const containerCpus = Math.max(1, host.cpus - (host.cpus >= 4 ? 1 : 0));
   const byCpu = Math.floor(2 * containerCpus + 1);
   const byUsers = Math.max(2, Math.ceil(load.users / USERS_PER_WORKER));
   // Worst case (every process at its hard limit) must fit the container: processes x MIN_HARD + master.
-  const byMemory = Math.floor((odooMemory - MASTER_OVERHEAD_BYTES) / MIN_HARD) - maxCronThreads;
+  const byMemory = processFit - maxCronThreads;
   if (byMemory < 1) {
     throw new UserError(`A host with ${fmt(host.ramBytes)} of RAM is too small for a production Odoo in prefork mode`, {
       hint: `One worker and one cron process need ${fmt(2 * MIN_HARD + MASTER_OVERHEAD_BYTES)} for Odoo plus PostgreSQL and the OS: use a host with at least 4 GiB.`,
