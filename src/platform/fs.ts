@@ -17,6 +17,12 @@ export interface Fs {
   writeText(path: string, content: string, mode?: number): Promise<void>;
   /** Resolves symlinks; undefined when the path does not exist. Optional for in-memory doubles. */
   realpath?(path: string): string | undefined;
+  /** Creates a directory and its parents (no error when it exists). Optional for read-only doubles. */
+  mkdirp?(path: string): Promise<void>;
+  /** Sets a file's permission bits. Optional for read-only doubles. */
+  chmod?(path: string, mode: number): Promise<void>;
+  /** Permission bits of a file (e.g. 0o600); undefined when it does not exist. Optional for doubles. */
+  mode?(path: string): number | undefined;
 }
 
 /** The real file system (synchronous reads keep the loader simple and fast for small config files). */
@@ -49,6 +55,19 @@ export const nodeFs: Fs = {
   realpath: (p) => {
     try {
       return realpathSync(p);
+    } catch {
+      return undefined;
+    }
+  },
+  mkdirp: async (p) => {
+    await fsp.mkdir(p, { recursive: true });
+  },
+  chmod: async (p, mode) => {
+    await fsp.chmod(p, mode);
+  },
+  mode: (p) => {
+    try {
+      return statSync(p).mode & 0o7777;
     } catch {
       return undefined;
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { nodeFs, type Fs } from "./fs.js";
 
 /** Effects handed to the core. Tests swap members. */
@@ -8,6 +9,11 @@ export interface Platform {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
   isTTY: boolean;
+  /**
+   * Cryptographically strong random bytes (crypto.randomBytes): secrets of `init`. Optional so
+   * that read-only doubles need not provide it; tests pass a deterministic double.
+   */
+  randomBytes?: (n: number) => Buffer;
 }
 
 export function nodePlatform(): Platform {
@@ -17,6 +23,7 @@ export function nodePlatform(): Platform {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     isTTY: Boolean(process.stdout.isTTY),
+    randomBytes: (n) => randomBytes(n),
   };
 }
 
