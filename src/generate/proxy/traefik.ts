@@ -185,7 +185,10 @@ function odooLabels(ctx: ProxyContext): Record<string, string> {
   R(`${p}-bus`, pathRule(domains, ctx.busPath), svcBus, headers, tls);
   // Rule = main rule + a path, so its default priority (the rule length) beats the main router's.
   R(`${p}-dbmanager`, pathRule(domains, "/web/database"), svcMain, [mw.dbAllow, ...headers], tls);
-  if (tls) R(`${p}-http`, hostRule(domains), svcMain, [mw.redirect], false);
+  // The redirect comes first; the headers are there for a shared Traefik whose TLS entry point
+  // makes every router TLS (`http.tls` at the entry point): this router then answers https
+  // requests itself (redirectScheme passes them through) and must send what the main one sends.
+  if (tls) R(`${p}-http`, hostRule(domains), svcMain, [mw.redirect, ...headers, mw.compress], false);
   return sortKeys(L);
 }
 
@@ -312,7 +315,7 @@ function bundledServices(ctx: ProxyContext): Pick<ProxyRender, "services" | "net
     volumes: ["/var/run/docker.sock:/var/run/docker.sock:ro"],
     networks: [SOCKET_PROXY_NETWORK],
     restart: "unless-stopped",
-    mem_limit: "64m",
+    mem_limit: "128m",
     security_opt: ["no-new-privileges:true"],
   };
   return out;
@@ -321,6 +324,7 @@ function bundledServices(ctx: ProxyContext): Pick<ProxyRender, "services" | "net
 function notes(ctx: ProxyContext): string[] {
   const { answers: a, env, sizing } = ctx;
   const hosts = env.domains.join(", ");
+  const tls = env.tls !== "none";
   const out: string[] = [];
   const allow =
     a.dbManagerAllow.length > 0
@@ -352,6 +356,11 @@ function notes(ctx: ProxyContext): string[] {
   }
   if (env.tls === "files") {
     out.push(`${env.name}: the certificate ${a.tlsCertFile ?? ""} must hold the full chain and cover ${hosts}; after renewing it, restart Traefik.`);
+  }
+  if (tls) {
+    out.push(
+      `${env.name}: HSTS (max-age one year, includeSubDomains) makes browsers refuse plain HTTP to ${hosts} and every sub-domain of ${env.domains.length > 1 ? "them" : "it"} for a year: serve those sub-domains over HTTPS too.`,
+    );
   }
   if (env.tls === "self-signed") out.push(`${env.name}: Traefik serves a self-signed certificate: browsers warn; fine for testing, not for users.`);
   out.push(allow);

@@ -156,11 +156,11 @@ describe("renderTraefik: routers on the Odoo service", () => {
     expect(r.notes.join("\n")).toContain("answers only to 10.8.0.0/24, 2001:db8::/48");
   });
 
-  it("GIVEN TLS WHEN rendered THEN plain HTTP is redirected to https permanently by its own router", () => {
+  it("GIVEN TLS WHEN rendered THEN plain HTTP is redirected to https permanently by its own router, which sends the main router's headers too", () => {
     const r = renderTraefik(ctx());
     const http = router(r, "acme-prod-http");
     expect(http.rule).toBe(router(r, "acme-prod-main").rule);
-    expect(http.middlewares).toBe("acme-prod-https-redirect");
+    expect(http.middlewares).toBe("acme-prod-https-redirect, acme-prod-hsts, acme-prod-security, acme-prod-compress");
     expect(http.tls).toBeUndefined();
     expect(middleware(r, "acme-prod-https-redirect")).toEqual({ "redirectScheme.scheme": "https", "redirectScheme.permanent": "true" });
   });
@@ -180,6 +180,7 @@ describe("renderTraefik: routers on the Odoo service", () => {
       "headers.referrerPolicy": "strict-origin-when-cross-origin",
     });
     expect(middleware(r, "acme-prod-compress")).toEqual({ compress: "true" });
+    expect(r.notes.join("\n")).toContain("HSTS (max-age one year, includeSubDomains)");
   });
 
   it("GIVEN a project name with odd characters and a staging env WHEN prefixed THEN names are lowercase with single dashes", () => {
@@ -302,7 +303,7 @@ describe("renderTraefik: the bundled Traefik", () => {
     expect(s.environment).toMatchObject({ CONTAINERS: "1", NETWORKS: "1", POST: "0", SERVICES: "0", TASKS: "0" });
     expect(s.networks).toEqual(["dockersocket"]);
     expect(s.ports).toBeUndefined();
-    expect(s).toMatchObject({ restart: "unless-stopped", mem_limit: "64m" });
+    expect(s).toMatchObject({ restart: "unless-stopped", mem_limit: "128m" });
     expect(r.networks).toEqual({ dockersocket: { internal: true } });
   });
 });
