@@ -281,6 +281,15 @@ describe("renderTraefik: the bundled Traefik", () => {
     );
   });
 
+  it("GIVEN a frontend network with its own Docker name WHEN rendered THEN the label, the provider default and Traefik's networks all use that name", () => {
+    // Traefik compares traefik.docker.network with Docker's network names, not compose keys.
+    const c = { ...ctx(), frontendNetwork: "acme-prod-frontend" };
+    const r = renderTraefik(c);
+    expect(r.odooLabels["traefik.docker.network"]).toBe("acme-prod-frontend");
+    expect(command(r)).toContain("--providers.docker.network=acme-prod-frontend");
+    expect(svc(r, "traefik").networks).toEqual(["acme-prod-frontend", "dockersocket"]);
+  });
+
   it("GIVEN the sizing's proxy timeout WHEN rendered THEN read, write and upstream timeouts equal it", () => {
     const c = ctx();
     const t = `${c.sizing.proxyTimeout}s`;
