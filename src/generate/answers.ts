@@ -295,9 +295,10 @@ export function completeAnswers(partial: PartialAnswers, opts: DefaultOptions): 
   // A test environment without domains gets one under the main production domain.
   for (const e of envs) {
     if (e.domains.length > 0 || e.kind === "devel") continue;
-    if (e.kind === "test" && mainDomain && given.find((x) => x.name === e.name)?.domains === undefined) {
-      e.domains = [`${e.name}.${mainDomain}`];
-    } else {
+    const derivable = e.kind === "test" && given.find((x) => x.name === e.name)?.domains === undefined;
+    if (derivable && mainDomain) e.domains = [`${e.name}.${mainDomain}`];
+    else if (derivable) continue; // follows once the production domain (reported missing) is given
+    else {
       missing.push({ key: `environments.${e.name}.domains`, flag: `--domain ${e.name}=<host name>`, what: `the domain of ${e.name}` });
     }
   }
@@ -906,10 +907,11 @@ function list(items: string[]): string {
 /** Renders answers as the commented YAML file `.doodba-ops/answers.yaml`. Deterministic. */
 export function renderAnswers(a: InitAnswers): string {
   const L: string[] = [
-    "# doodba-ops init answers: what this project was generated from.",
-    "# Edit and re-apply with `doodba-ops init . --dry-run` (then without --dry-run);",
-    "# add an environment with `doodba-ops init . --add-env staging --domain staging=<host>`.",
-    "# No secrets here: they are in the git-ignored .docker/*.env files.",
+    "# doodba-ops init answers: what this project was generated from. No secrets here: they are",
+    "# in the git-ignored .docker/*.env files, which init never rewrites.",
+    "# Change an answer with a flag (`doodba-ops init . --users 60`): files you did not edit follow.",
+    "# After editing this file, review with `doodba-ops init . --dry-run`, apply with --force.",
+    "# Add an environment: `doodba-ops init . --add-env staging --domain staging=<host>`.",
     "",
     "# Slug used for container, router and volume names.",
     `project_name: ${q(a.projectName)}`,

@@ -2,7 +2,8 @@
  * The one writer of generated files (ARCHITECTURE: "Render to data, write in one place").
  * Generators return a {@link FilePlan}; {@link planChanges} compares it with the disk,
  * {@link renderChanges} shows it (with diffs, never secrets), {@link applyPlan} writes only what
- * changed, atomically, and refuses to overwrite a file that differs without `force`.
+ * changed, atomically, and refuses to overwrite a file that differs without `force` (unless
+ * the file is still exactly what the project's previous answers generated).
  *
  * Secrets (`keepExisting` files, and anything planned without group/other permissions) are
  * never shown: neither their content nor a diff, only their size.
@@ -39,6 +40,11 @@ export interface Change {
   chmodFrom?: number;
   /** Unified diff from the disk to the plan (updates of non-secret files). */
   diff?: string;
+  /**
+   * Update of a file nobody edited: the disk holds exactly what the previous plan (the
+   * project's saved answers) generates, so the update loses nothing and needs no --force.
+   */
+  pristine?: boolean;
   /** Size of the planned content, in bytes. */
   bytes: number;
 }
@@ -88,10 +94,13 @@ function byteLength(s: string): number {
 
 /**
  * Compares the plan with the project directory `dir` (absolute or relative to the process).
- * Pure reads through `fs`. Changes come sorted by path.
+ * `previous` is what the project was generated from (the plan of its saved answers): a file
+ * still as it generated is updated without --force. Reads through `fs`; changes come sorted
+ * by path.
  * @throws UserError when a planned file is a directory on disk (or the reverse).
  */
-export function planChanges(fs: Fs, dir: string, plan: FilePlan): Change[] {
+export function planChanges(fs: Fs, dir: string, plan: FilePlan, previous?: FilePlan): Change[] {
+  const before = new Map((previous?.files ?? []).filter((f) => !f.keepExisting).map((f) => [f.path, f.content]));
   const out: Change[] = [];
   const seen = new Set<string>();
   for (const f of plan.files) {
@@ -129,6 +138,7 @@ export function planChanges(fs: Fs, dir: string, plan: FilePlan): Change[] {
       continue;
     }
     const change: Change = { ...base, action: "update", ...chmod };
+    if (before.get(f.path) === existing) change.pristine = true;
     if (!secret) {
       change.diff = createTwoFilesPatch(`a/${f.path}`, `b/${f.path}`, existing, f.content, "", "", { context: 3 }).replace(/^=+\n/, "");
     }
@@ -165,6 +175,7 @@ function describe(c: Change): string {
   if (c.action === "keep") extras.push("existing value kept");
   if (c.chmodFrom !== undefined) extras.push(`mode ${octal(c.chmodFrom)} -> ${octal(c.mode)}`);
   if (c.action === "update" && c.secret) extras.push("content differs, not shown");
+  if (c.pristine) extras.push("not edited since generated");
   return extras.length > 0 ? `${name}  (${extras.join(", ")})` : name;
 }
 
@@ -212,7 +223,7 @@ function need<T>(member: T | undefined, name: string): T {
  * @throws UserError listing the files that would change, with the --force hint (exit 2).
  */
 export async function applyPlan(fs: Fs, dir: string, changes: readonly Change[], opts: ApplyOptions = {}): Promise<ApplyResult> {
-  const updates = changes.filter((c) => c.action === "update");
+  const updates = changes.filter((c) => c.action === "update" && !c.pristine);
   if (updates.length > 0 && !opts.force) {
     const shown = updates.slice(0, 10).map((c) => c.path);
     throw new UserError(

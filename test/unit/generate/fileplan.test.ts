@@ -133,6 +133,26 @@ describe("planChanges + applyPlan", () => {
     expect(readFileSync(join(dir, "prod.yaml"), "utf8")).toContain("unless-stopped");
   });
 
+  it("GIVEN a file still as the previous answers generated it WHEN the answers change THEN it is updated without --force; an edited one is not", async () => {
+    const dir = tmp();
+    await applyPlan(nodeFs, dir, planChanges(nodeFs, dir, plan()));
+    const next: FilePlan = { ...plan({ prod: "services:\n  odoo:\n    image: odoo:18\n" }) };
+    next.files = next.files.map((f) => (f.path.endsWith("10-sizing.conf") ? { ...f, content: "[options]\nworkers = 9\n" } : f));
+    writeFileSync(join(dir, "odoo/custom/conf.d/10-sizing.conf"), "[options]\nworkers = 2 ; tuned by hand\n");
+    const changes = planChanges(nodeFs, dir, next, plan());
+    expect(changes.find((c) => c.path === "prod.yaml")).toMatchObject({ action: "update", pristine: true });
+    expect(changes.find((c) => c.path.endsWith("10-sizing.conf"))?.pristine).toBeUndefined();
+    expect(renderChanges(changes)).toContain("~ update    prod.yaml  (not edited since generated)");
+    const e = await refusal(applyPlan(nodeFs, dir, changes));
+    expect(e.message).toBe("1 existing file would change: odoo/custom/conf.d/10-sizing.conf; nothing was written");
+    expect(readFileSync(join(dir, "prod.yaml"), "utf8")).toContain("odoo:17");
+    // without the hand-edited file in the way, the pristine update goes through
+    rmSync(join(dir, "odoo/custom/conf.d/10-sizing.conf"));
+    const result = await applyPlan(nodeFs, dir, planChanges(nodeFs, dir, next, plan()));
+    expect(result.updated).toEqual(["prod.yaml"]);
+    expect(result.created).toEqual(["odoo/custom/conf.d/10-sizing.conf"]);
+  });
+
   it("GIVEN an existing secret with another value WHEN applied with force THEN the secret is kept, and shown only by size", async () => {
     const dir = tmp();
     await applyPlan(nodeFs, dir, planChanges(nodeFs, dir, plan()));
