@@ -647,8 +647,11 @@ for name in $names; do
     san="\${san:+$san,}DNS:$name"
 done
 rm -f "$cert.new" "$key.new"
-openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=$first" -addext "subjectAltName=$san" \\
-    -keyout "$key.new" -out "$cert.new" 2>/dev/null
+if ! out=$(openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj "/CN=$first" -addext "subjectAltName=$san" \\
+    -keyout "$key.new" -out "$cert.new" 2>&1); then
+    echo "$me: openssl could not make a certificate: $out" >&2
+    exit 1
+fi
 chmod 600 "$key.new"
 rm -f "$cert" "$key"
 mv "$key.new" "$key"
