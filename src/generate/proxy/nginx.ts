@@ -359,8 +359,32 @@ function hstsFor(answers: InitAnswers, env: EnvAnswers): { hsts: NginxHsts; bloc
   return { hsts: { maxAge: HSTS_MAX_AGE, includeSubDomains: blockedBy === undefined }, blockedBy };
 }
 
+/**
+ * Values written into nginx config, compose files and shell arguments must be plain tokens: the
+ * answers loader validates them, this keeps a renderer called with other input from writing
+ * config injection (`;`, `{`, quotes, `$`, spaces).
+ */
+const SAFE = {
+  domain: /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i,
+  cidr: /^[0-9a-f:.]+(?:\/\d{1,3})?$/i,
+  email: /^[^\s;{}'"`$\\<>]+@[^\s;{}'"`$\\<>]+$/,
+  path: /^[^\s;{}'"`$\\#]+$/,
+};
+
+function checkToken(kind: keyof typeof SAFE, value: string, what: string): void {
+  if (!SAFE[kind].test(value)) throw new UserError(`${what} is not a valid ${kind}: ${JSON.stringify(value)}`);
+}
+
 function validate(ctx: ProxyContext): void {
   const { answers: a, env } = ctx;
+  for (const d of env.domains) checkToken("domain", d, `Domain of ${env.name}`);
+  for (const c of a.dbManagerAllow) checkToken("cidr", c, "Database manager allow-list entry");
+  if (a.letsencryptEmail !== undefined) checkToken("email", a.letsencryptEmail, "Let's Encrypt e-mail");
+  if (env.tls === "files") {
+    for (const p of [a.tlsCertFile, a.tlsKeyFile]) if (p !== undefined) checkToken("path", p, "Certificate path");
+  }
+  if (!/^[a-z0-9][a-z0-9_.-]*$/i.test(ctx.odooService)) throw new UserError(`Odoo service name is not valid: ${JSON.stringify(ctx.odooService)}`);
+  if (!/^\/[a-z]+$/.test(ctx.busPath)) throw new UserError(`Bus path is not valid: ${JSON.stringify(ctx.busPath)}`);
   if (env.tls === "none" && env.kind === "prod") {
     throw new UserError(`Environment ${env.name} is production: it needs TLS (letsencrypt or files), not "none"`);
   }

@@ -406,6 +406,9 @@ describe("renderNginx refuses answers it cannot serve safely", () => {
     ["Let's Encrypt without a domain", { envs: [{ name: "prod", kind: "prod", domains: [], tls: "letsencrypt" }] }, "prod"],
     ["certificate files without paths", { envs: [{ name: "prod", kind: "prod", domains: ["erp.acme.example"], tls: "files" }] }, "prod"],
     ["a shared proxy without a domain", { proxyBundled: false, envs: [{ name: "test", kind: "test", domains: [], tls: "self-signed" }] }, "test"],
+    ["a domain that would inject config", { envs: [{ name: "prod", kind: "prod", domains: ["erp.acme.example; return 200"], tls: "letsencrypt" }] }, "prod"],
+    ["an allow-list entry that would inject config", { dbManagerAllow: ["10.0.0.0/8; allow all"] }, "prod"],
+    ["a certificate path with a space", { tlsCertFile: "/etc/ssl/my cert.pem", tlsKeyFile: "/k", envs: [{ name: "prod", kind: "prod", domains: ["erp.acme.example"], tls: "files" }] }, "prod"],
   ])("GIVEN %s THEN a UserError", (_name, over, env) => {
     expect(() => renderNginx(ctx(answers(over), env))).toThrow(UserError);
   });
