@@ -296,7 +296,7 @@ export function completeAnswers(partial: PartialAnswers, opts: DefaultOptions): 
   for (const e of envs) {
     if (e.domains.length > 0 || e.kind === "devel") continue;
     const derivable = e.kind === "test" && given.find((x) => x.name === e.name)?.domains === undefined;
-    if (derivable && mainDomain) e.domains = [`${e.name}.${mainDomain}`];
+    if (derivable && mainDomain && checkDomain(mainDomain) === undefined) e.domains = [`${e.name}.${mainDomain}`];
     else if (derivable) continue; // follows once the production domain (reported missing) is given
     else {
       missing.push({ key: `environments.${e.name}.domains`, flag: `--domain ${e.name}=<host name>`, what: `the domain of ${e.name}` });
@@ -555,7 +555,9 @@ export function answerProblems(a: InitAnswers, now: Date): AnswerProblem[] {
 
   const seenDomains = new Map<string, string>();
   const names = new Set<string>();
-  for (const e of a.envs) {
+  // Production first: other environments' defaults (a test domain, the From address) follow from it.
+  const prodFirst = [...a.envs.filter((e) => e.kind === "prod"), ...a.envs.filter((e) => e.kind !== "prod")];
+  for (const e of prodFirst) {
     const at = (...p: AnswerPath): AnswerPath => ["environments", e.name, ...p];
     if (names.has(e.name)) add(at(), `Environment ${e.name} is listed twice`);
     names.add(e.name);

@@ -308,7 +308,7 @@ async function wizard(p: Prompter, given: PartialAnswers, now: Date, dirName: st
   });
   if (a.proxyBundled === undefined) {
     const bundled = await p.select<"bundled" | "shared">({
-      message: "Proxy",
+      message: "Bundled or shared proxy",
       choices: [
         { value: "bundled", name: "Bundled: runs in this project's test and prod stacks" },
         {
@@ -332,7 +332,7 @@ async function wizard(p: Prompter, given: PartialAnswers, now: Date, dirName: st
     e.kind ??= kind;
     if (e.domains === undefined || e.domains.length === 0) {
       const raw = await p.input({
-        message: `Domain(s) of ${name} (comma-separated; the first is the main one)`,
+        message: `Domains of ${name} (comma-separated, main one first)`,
         default: defaultDomain,
         validate: (v) => {
           const list = splitList(v).map(normalizeDomain);
@@ -389,7 +389,7 @@ async function wizard(p: Prompter, given: PartialAnswers, now: Date, dirName: st
 
   if (a.dbManagerAllow === undefined) {
     const raw = await p.input({
-      message: "Networks allowed to reach the database manager in prod (CIDRs, comma-separated; empty = nobody)",
+      message: "CIDRs allowed to reach the database manager in prod (comma-separated; empty = nobody)",
       default: "",
       validate: (v) => {
         for (const c of splitList(v)) {
@@ -430,7 +430,7 @@ async function wizard(p: Prompter, given: PartialAnswers, now: Date, dirName: st
   if (a.backupDestination === undefined) {
     const raw = (
       await p.input({
-        message: "Backup destination (duplicity URL: boto3+s3://bucket/prefix, sftp://user@host/path, file:///backups; or none)",
+        message: "Backup destination (duplicity URL such as boto3+s3://bucket/prefix or sftp://user@host/path; none for no backup)",
         validate: (v) => (v.trim() === "none" ? true : ok(checkBackupDestination(v.trim()))),
       })
     ).trim();
@@ -533,14 +533,17 @@ export async function initCommand(platform: Platform, dir: string, opts: InitCli
     knownEnvs = [...before.envs.map((e) => e.name), name];
     defaultEnv = name;
   } else {
-    if (opts.answers !== undefined) base = readAnswersFile(platform, opts.answers, opts.answers);
-    else if (platform.fs.exists(savedPath)) {
-      base = readAnswersFile(platform, savedPath, ANSWERS_PATH);
-      log(`doodba-ops: using the saved answers in ${posix.join(dir, ANSWERS_PATH)} (flags override them)`);
+    const saved = platform.fs.exists(savedPath) ? readAnswersFile(platform, savedPath, ANSWERS_PATH) : undefined;
+    if (saved) {
       // What the project was generated from, when the saved answers are still complete and valid:
       // files still as they generated then are updated without --force.
-      const saved = completeAnswers(base.partial, { now, dirName });
-      if (saved.missing.length === 0 && answerProblems(saved.answers, now).length === 0) previous = saved.answers;
+      const was = completeAnswers(saved.partial, { now, dirName });
+      if (was.missing.length === 0 && answerProblems(was.answers, now).length === 0) previous = was.answers;
+    }
+    if (opts.answers !== undefined) base = readAnswersFile(platform, opts.answers, opts.answers);
+    else if (saved) {
+      base = saved;
+      log(`doodba-ops: using the saved answers in ${posix.join(dir, ANSWERS_PATH)} (flags override them)`);
     }
     knownEnvs = [...new Set(["devel", "test", "prod", ...(base?.partial.envs ?? []).map((e) => e.name)])];
   }

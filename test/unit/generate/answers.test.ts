@@ -357,7 +357,7 @@ describe("validation", () => {
 
   it("GIVEN the same domain in two environments WHEN validated THEN it is refused", () => {
     const a = complete({ envs: complete().envs.map((e) => (e.name === "test" ? { ...e, domains: ["erp.example.com"] } : e)) });
-    expect(problemsOf(a)).toEqual(["environments.prod.domains.0: Domain erp.example.com is used by both test and prod: each environment needs its own host names"]);
+    expect(problemsOf(a)).toEqual(["environments.test.domains.0: Domain erp.example.com is used by both prod and test: each environment needs its own host names"]);
   });
 
   it("GIVEN a required environment is absent or a kind contradicts its name WHEN validated THEN it is refused", () => {
