@@ -210,7 +210,7 @@ function serverYaml(a: InitAnswers, env: EnvAnswers, sizing: OdooSizing, proxy: 
     // internal: PostgreSQL and the backups are unreachable from outside and cannot reach out
     backend: { internal: true },
   };
-  networks[frontend] = frontend === SHARED_TRAEFIK_NETWORK ? { external: true } : {};
+  networks[frontend] = frontend === SHARED_TRAEFIK_NETWORK ? { external: true } : { name: frontend };
   const volumes: Record<string, unknown> = { filestore: {}, db: {} };
   if (env.kind === "prod" && a.backupDestination) {
     const s3 = /^(boto3\+)?s3:/.test(a.backupDestination);
@@ -361,7 +361,11 @@ function staticFiles(a: InitAnswers): PlannedFile[] {
 export function planInit(answers: InitAnswers, secrets: Secrets, opts: PlanOptions = {}): FilePlan {
   const sizing = sizeOdoo({ cpus: answers.host.cpus, ramBytes: answers.host.ramGiB * GiB }, { users: answers.users });
   const render = opts.renderProxy ?? (answers.proxy === "nginx" ? renderNginx : renderTraefik);
-  const frontend = answers.proxy === "traefik" && !answers.proxyBundled ? SHARED_TRAEFIK_NETWORK : "frontend";
+  // Traefik matches `traefik.docker.network` against Docker's network names, which Compose
+  // prefixes with the project name unless the network has an explicit `name:`. So the bundled
+  // frontend network gets an explicit, per project and environment, name that is also its key.
+  const frontendOf = (env: EnvAnswers): string =>
+    answers.proxy === "traefik" && !answers.proxyBundled ? SHARED_TRAEFIK_NETWORK : `${answers.projectName}-${env.name}-frontend`;
   const files: PlannedFile[] = [commonYaml(answers, sizing), confd(answers, sizing), ...staticFiles(answers), ...secretFiles(answers, secrets)];
   const notes: string[] = [];
   for (const env of answers.envs) {
@@ -377,10 +381,10 @@ export function planInit(answers: InitAnswers, secrets: Secrets, opts: PlanOptio
       httpPort: ODOO_HTTP_PORT,
       geventPort: ODOO_GEVENT_PORT,
       busPath: busPath(answers.odooVersion),
-      frontendNetwork: frontend,
+      frontendNetwork: frontendOf(env),
     };
     const proxy = render(ctx);
-    files.push(serverYaml(answers, env, sizing, proxy, frontend));
+    files.push(serverYaml(answers, env, sizing, proxy, ctx.frontendNetwork));
     files.push(...proxy.files);
     notes.push(...proxy.notes.filter((n) => !notes.includes(n)));
   }

@@ -946,22 +946,34 @@ interface NginxFile {
   mounted: boolean;
 }
 
+/** Whether a bind mount puts nginx configuration into a container. */
+function isNginxConfMount(svc: ServiceModel, target: string): boolean {
+  if (target.startsWith("/etc/nginx")) return true;
+  // an nginx image with a .conf mounted elsewhere and included from there
+  return /nginx|openresty/i.test(svc.image ?? "") && /\.conf$/i.test(target);
+}
+
 function nginxFiles(env: EnvModel, project: ProjectModel): NginxFile[] {
   const out = new Map<string, NginxFile>();
-  for (const svc of Object.values(env.compose.services)) {
-    const nginxImage = /nginx|openresty/i.test(svc.image ?? "");
-    for (const v of svc.volumes) {
-      if (v.type !== "bind") continue;
-      if (!(nginxImage || v.target.startsWith("/etc/nginx"))) continue;
-      const rel = projectRel(v.source, project);
-      if (!rel) continue;
-      for (const f of filesUnder(project, rel)) {
-        if (f === rel || /\.conf$/i.test(f) || /nginx/i.test(f)) out.set(f, { path: f, mounted: true });
+  const mountedFiles = (e: EnvModel): string[] => {
+    const files: string[] = [];
+    for (const svc of Object.values(e.compose.services)) {
+      for (const v of svc.volumes) {
+        if (v.type !== "bind" || !isNginxConfMount(svc, v.target)) continue;
+        const rel = projectRel(v.source, project);
+        if (!rel) continue;
+        for (const f of filesUnder(project, rel)) if (f === rel || /\.conf$/i.test(f)) files.push(f);
       }
     }
-  }
+    return files;
+  };
+  for (const f of mountedFiles(env)) out.set(f, { path: f, mounted: true });
+  // A config another environment mounts into its own proxy is that environment's, not a
+  // host-level config of this one.
+  const elsewhere = new Set<string>();
+  for (const other of Object.values(project.envs)) if (other !== env) for (const f of mountedFiles(other)) elsewhere.add(f);
   for (const f of project.files) {
-    if (out.has(f)) continue;
+    if (out.has(f) || elsewhere.has(f)) continue;
     if (/(^|\/)nginx[^/]*\/(.*\/)?[^/]+\.conf$/i.test(f) || /(^|\/)nginx\.conf$/i.test(f)) out.set(f, { path: f, mounted: false });
   }
   return [...out.values()].sort((a, b) => a.path.localeCompare(b.path));
