@@ -597,9 +597,10 @@ export async function initCommand(platform: Platform, dir: string, opts: InitCli
     }
   }
 
+  const toWrite = changes.filter((c) => c.kind === "file" && (c.action === "create" || c.action === "update")).length;
+  if (toWrite > 0) log(`doodba-ops: writing ${toWrite} file${toWrite > 1 ? "s" : ""} into ${dir}`);
   const result = await applyPlan(platform.fs, dir, changes, {
     force: opts.force,
-    progress: (line) => log(`  ${line}`),
     dryRunCommand: `doodba-ops init ${shownDir} --dry-run${opts.answers ? ` --answers ${quoteArg(opts.answers)}` : ""}${opts.addEnv ? ` --add-env ${opts.addEnv}` : ""}`,
   });
 
