@@ -9,6 +9,7 @@ import { stringify } from "yaml";
 import { MiB } from "../check/lib/sizing.js";
 import { sizeOdoo, GiB, type OdooSizing } from "../tune/odoo.js";
 import { renderPgConf, tunePostgres } from "../tune/postgres.js";
+import { parseDotEnv } from "../project/dotenv.js";
 import { renderNginx } from "./proxy/nginx.js";
 import { renderTraefik } from "./proxy/traefik.js";
 import type { EnvAnswers, FilePlan, InitAnswers, PlannedFile, ProxyContext, ProxyRender, Secrets } from "./types.js";
@@ -31,6 +32,31 @@ export const IMAGES = {
 export function generateSecrets(randomBytes: (n: number) => Buffer): Secrets {
   const s = (): string => randomBytes(32).toString("base64url");
   return { adminPassword: s(), dbPassword: s(), backupPassphrase: s() };
+}
+
+/**
+ * Secrets already on disk (a re-run, or a file deleted by hand): reused so that, for example,
+ * db-access.env and db-creation.env never end up with two different database passwords.
+ */
+export function existingSecrets(read: (relPath: string) => string | undefined): Partial<Secrets> {
+  const value = (file: string, key: string): string | undefined => {
+    const text = read(file);
+    if (text === undefined) return undefined;
+    try {
+      const v = parseDotEnv(text, file).find((e) => e.key === key)?.value;
+      return v ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const out: Partial<Secrets> = {};
+  const admin = value(".docker/odoo.env", "ADMIN_PASSWORD");
+  const db = value(".docker/db-access.env", "PGPASSWORD") ?? value(".docker/db-creation.env", "POSTGRES_PASSWORD");
+  const backup = value(".docker/backup.env", "PASSPHRASE");
+  if (admin) out.adminPassword = admin;
+  if (db) out.dbPassword = db;
+  if (backup) out.backupPassphrase = backup;
+  return out;
 }
 
 export interface PlanOptions {

@@ -52,7 +52,7 @@ import {
   type PartialEnv,
 } from "../../generate/answers.js";
 import { applyPlan, hasWork, planChanges, renderChanges, summarize, type Change } from "../../generate/fileplan.js";
-import { generateSecrets, planInit } from "../../generate/scaffold.js";
+import { existingSecrets, generateSecrets, planInit } from "../../generate/scaffold.js";
 import type { EnvKindAnswer, FilePlan, InitAnswers, PlannedFile, ProxyKind, SmtpAnswers, TlsMode } from "../../generate/types.js";
 import type { Platform } from "../../platform/index.js";
 import { GiB, sizeOdoo } from "../../tune/odoo.js";
@@ -577,7 +577,14 @@ export async function initCommand(platform: Platform, dir: string, opts: InitCli
 
   const randomBytes = platform.randomBytes;
   if (!randomBytes) throw new Error("the platform has no randomBytes(): cannot generate secrets");
-  const secrets = generateSecrets(randomBytes);
+  const readExisting = (rel: string): string | undefined => {
+    try {
+      return platform.fs.readText(posix.join(dir, rel));
+    } catch {
+      return undefined;
+    }
+  };
+  const secrets = { ...generateSecrets(randomBytes), ...existingSecrets(readExisting) };
   let plan = withAnswersFile(planInit(answers, secrets), answers);
   const previousPlan = previous ? withAnswersFile(planInit(previous, secrets), previous) : undefined;
   if (before && previousPlan) plan = footprint(previousPlan, plan);
