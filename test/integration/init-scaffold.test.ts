@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runCheck } from "../../src/check/index.js";
 import { formatPos } from "../../src/errors.js";
+import { validateAnswers } from "../../src/generate/answers.js";
 import { generateSecrets, planInit } from "../../src/generate/scaffold.js";
 import type { FilePlan, InitAnswers } from "../../src/generate/types.js";
 import { nodePlatform } from "../../src/platform/index.js";
@@ -39,15 +40,15 @@ function answers(over: Partial<InitAnswers> & Pick<InitAnswers, "proxy" | "odooV
     proxyBundled: true,
     envs: [
       { name: "devel", kind: "devel", domains: [], tls: "none" },
-      { name: "test", kind: "test", domains: ["test.erp.acme.example"], tls: "self-signed" },
-      { name: "prod", kind: "prod", domains: ["erp.acme.example", "www.erp.acme.example"], tls: "letsencrypt" },
+      { name: "test", kind: "test", domains: ["test.erp.acme-corp.com"], tls: "self-signed" },
+      { name: "prod", kind: "prod", domains: ["erp.acme-corp.com", "www.erp.acme-corp.com"], tls: "letsencrypt" },
     ],
-    letsencryptEmail: "ops@acme.example",
+    letsencryptEmail: "ops@acme-corp.com",
     dbManagerAllow: [],
     host: { cpus: 4, ramGiB: 8 },
     users: 50,
-    emailFrom: "odoo@acme.example",
-    smtp: { host: "smtp.acme.example", port: 587, user: "odoo@acme.example", security: "starttls" },
+    emailFrom: "odoo@acme-corp.com",
+    smtp: { host: "smtp.acme-corp.com", port: 587, user: "odoo@acme-corp.com", security: "starttls" },
     backupDestination: "boto3+s3://acme-backups/odoo",
     ...over,
   };
@@ -64,8 +65,8 @@ const SETS: Record<string, InitAnswers> = {
     tlsKeyFile: "/etc/ssl/acme/erp.key",
     envs: [
       { name: "devel", kind: "devel", domains: [], tls: "none" },
-      { name: "test", kind: "test", domains: ["test.erp.acme.example"], tls: "self-signed" },
-      { name: "prod", kind: "prod", domains: ["erp.acme.example"], tls: "files" },
+      { name: "test", kind: "test", domains: ["test.erp.acme-corp.com"], tls: "self-signed" },
+      { name: "prod", kind: "prod", domains: ["erp.acme-corp.com"], tls: "files" },
     ],
     host: { cpus: 8, ramGiB: 32 },
     users: 200,
@@ -105,6 +106,10 @@ const hasDockerCompose = spawnSync("docker-compose", ["version"], { encoding: "u
 
 describe.each(Object.entries(SETS))("init answer set %s", (name, a) => {
   const plan = planInit(a, generateSecrets(deterministicRandom(42)));
+
+  it("is a valid answer set (the same validation the CLI and the wizard apply)", () => {
+    expect(() => validateAnswers(a, NOW)).not.toThrow();
+  });
 
   it("matches its golden tree", () => {
     const golden = join(REPO_ROOT, "test", "golden", "init", `${name}.txt`);
