@@ -329,7 +329,7 @@ function notes(ctx: ProxyContext): string[] {
   const allow =
     a.dbManagerAllow.length > 0
       ? `${env.name}: /web/database/* (the database manager) answers only to ${a.dbManagerAllow.join(", ")}; everyone else gets 403 from Traefik.`
-      : `${env.name}: /web/database/* (the database manager) is refused (403) for everyone by Traefik; list admin CIDRs in dbManagerAllow to open it to them.`;
+      : `${env.name}: /web/database/* (the database manager) is refused (403) for everyone by Traefik; list admin CIDRs in db_manager_allow (init --db-manager-allow <cidr>) to open it to them.`;
   if (a.proxyBundled) {
     out.push(
       `${env.name}: point the DNS records of ${hosts} at this host and open ports 80 and 443 to it; the bundled Traefik (${TRAEFIK_IMAGE}) terminates TLS there.`,
