@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { nodeExec, type Exec } from "./exec.js";
 import { nodeFs, type Fs } from "./fs.js";
 
 /** Effects handed to the core. Tests swap members. */
@@ -14,6 +15,10 @@ export interface Platform {
    * that read-only doubles need not provide it; tests pass a deterministic double.
    */
   randomBytes?: (n: number) => Buffer;
+  /** External processes (pg_dump, psql, docker, age). Optional for read-only doubles. */
+  exec?: Exec;
+  /** "Now", for anything date-dependent. @default () => new Date() */
+  now?: () => Date;
 }
 
 export function nodePlatform(): Platform {
@@ -24,7 +29,10 @@ export function nodePlatform(): Platform {
     stderr: (s) => process.stderr.write(s),
     isTTY: Boolean(process.stdout.isTTY),
     randomBytes: (n) => randomBytes(n),
+    exec: nodeExec,
+    now: () => new Date(),
   };
 }
 
 export type { Fs } from "./fs.js";
+export type { Exec, ExecOptions, ExecResult, StreamingProcess } from "./exec.js";
