@@ -1,0 +1,111 @@
+/**
+ * `doodba-ops doctor` contract (issue 6): signatures recognised in logs, the scanner's
+ * aggregated result, live probes, and the ranked report both feed.
+ */
+
+export type DoctorSeverity = "critical" | "error" | "warning" | "info";
+
+/** One known failure pattern (Odoo, PostgreSQL or proxy). One file per signature in src/doctor/signatures/. */
+export interface Signature {
+  /** Stable kebab-case id, e.g. "worker-timeout". */
+  id: string;
+  /** Regexes tested against a log record's message (and traceback text for multi-line records). */
+  patterns: RegExp[];
+  /** Only records of these logger names / levels, when set (cheap pre-filters). */
+  levels?: readonly string[];
+  severity: DoctorSeverity;
+  title: string;
+  /** What the line means. */
+  meaning: string;
+  /** The likely cause. */
+  cause: string;
+  /** The fix, with the exact setting or command. */
+  fix: string;
+  /** Odoo versions it applies to, e.g. ">=16" (undefined: all). */
+  odoo?: string;
+  /** Where the message comes from (source file of Odoo/PostgreSQL), for the docs. */
+  source?: string;
+}
+
+/** A parsed Odoo log record (one line, or a line plus its traceback). */
+export interface LogRecord {
+  /** Epoch ms, undefined when the line has no Odoo timestamp. */
+  time?: number;
+  pid?: number;
+  level?: string;
+  /** Database name, undefined for "?". */
+  db?: string;
+  logger?: string;
+  message: string;
+  /** Continuation lines (traceback). */
+  extra?: string[];
+  /** 1-based line number in its file and the file name. */
+  line: number;
+  file: string;
+}
+
+export interface SignatureHit {
+  signatureId: string;
+  count: number;
+  firstSeen?: number;
+  lastSeen?: number;
+  databases: string[];
+  /** A few raw sample lines (bounded). */
+  samples: { file: string; line: number; text: string }[];
+}
+
+export interface RequestStats {
+  total: number;
+  byStatus: Record<string, number>;
+  /** Slowest requests with Odoo's werkzeug columns: query count, SQL time, other time. */
+  slowest: { path: string; status: number; queries?: number; sqlSeconds?: number; otherSeconds?: number; totalSeconds?: number; time?: number }[];
+  /** Errors (status >= 500) per minute: minute epoch ms -> count. */
+  errorsPerMinute: Record<string, number>;
+}
+
+export interface ScanResult {
+  files: string[];
+  lines: number;
+  bytes: number;
+  records: number;
+  hits: SignatureHit[];
+  /** Failed logins per source IP (from "Login failed for db:X login:Y from IP"). */
+  failedLogins: { ip: string; count: number; logins: string[]; databases: string[] }[];
+  requests: RequestStats;
+  /** Records of level ERROR/CRITICAL per minute, for the timeline. */
+  errorTimeline: Record<string, number>;
+  firstTime?: number;
+  lastTime?: number;
+}
+
+/** A live probe outcome. Probes that cannot run are "skipped" with the reason, never "ok". */
+export interface ProbeResult {
+  id: string;
+  title: string;
+  status: "ok" | "problem" | "skipped";
+  /** Why skipped, or what was measured. */
+  detail: string;
+  evidence?: Record<string, unknown>;
+}
+
+/** One ranked finding of the doctor report. */
+export interface DoctorFinding {
+  id: string;
+  severity: DoctorSeverity;
+  title: string;
+  /** What was observed (counts, times, sample lines, probe values). */
+  evidence: string[];
+  cause: string;
+  fix: string;
+  /** Where it came from. */
+  origin: "logs" | "probe" | "check";
+  count?: number;
+}
+
+export interface DoctorReport {
+  tool: { name: string; version: string };
+  target: { logs?: string[]; project?: string; env?: string };
+  findings: DoctorFinding[];
+  probes: ProbeResult[];
+  scan?: ScanResult;
+}
