@@ -104,7 +104,21 @@ export interface DoctorFinding {
 
 export interface DoctorReport {
   tool: { name: string; version: string };
-  target: { logs?: string[]; project?: string; env?: string };
+  target: {
+    logs?: string[];
+    project?: string;
+    env?: string;
+    /** Live mode (optional, added by the live part): the Docker Compose project name the containers were matched on. */
+    composeProject?: string;
+    /** Live mode: the PostgreSQL connection string probed, always masked (`postgres://user:***@host:5432/db`). */
+    db?: string;
+    /** Live mode: the base URL the proxy probes went through (e.g. https://erp.example.com). */
+    url?: string;
+    /** Live mode: how far back the container logs were read (`docker logs --since`). */
+    since?: string;
+  };
+  /** Live mode: when the probes ran (ISO 8601, UTC). Undefined for log scans, so their reports stay deterministic. */
+  at?: string;
   findings: DoctorFinding[];
   probes: ProbeResult[];
   scan?: ScanResult;
