@@ -31,7 +31,7 @@ export interface Store {
   /** Size of an object, undefined when absent. */
   stat(key: string): Promise<{ size: number } | undefined>;
   /** Keys under a prefix, in lexicographic order. */
-  list(prefix: string): AsyncIterable<{ key: string; size: number }>;
+  list(prefix: string): AsyncIterable<{ key: string; size: number; mtimeMs?: number }>;
   delete(key: string): Promise<void>;
 }
 
@@ -52,6 +52,12 @@ export interface RepoConfig {
   encryption: { kind: "none" } | { kind: "age"; recipients: string[] };
   /** Objects larger than this are split into chunks (multipart-friendly, bounded memory). */
   chunkSize: number;
+  /**
+   * How objects are compressed before encryption. Each object is compressed only when a sample
+   * shows it pays (attachments are mostly JPEG/PNG/PDF/ZIP already).
+   * @default { kind: "zstd", level: 3 }
+   */
+  compression?: { kind: "zstd"; level: number } | { kind: "none" };
 }
 
 /** A reference to stored content. */
@@ -110,7 +116,21 @@ export interface SnapshotManifest {
     modules?: Record<string, string>;
   };
   /** Totals for list/show: bytes read, bytes new in this snapshot, durations. */
-  stats: { files: number; bytes: number; newObjects: number; newBytes: number; seconds: number };
+  stats: {
+    files: number;
+    bytes: number;
+    newObjects: number;
+    newBytes: number;
+    seconds: number;
+    /** Plaintext bytes actually read from the sources (unchanged files are not read). */
+    bytesRead?: number;
+    /** Bytes written to the store (after compression and encryption). */
+    bytesUploaded?: number;
+    /** Objects already in the repository (deduplicated), not uploaded again. */
+    reusedObjects?: number;
+    /** Files whose path, size and mtime matched the previous snapshot: not even read. */
+    unchangedFiles?: number;
+  };
 }
 
 /** Progress events for stderr rendering. */
