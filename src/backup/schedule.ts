@@ -309,7 +309,7 @@ export function withComposeService(text: string, file: string, service: Record<s
     if (nets === undefined || nets === null) doc.set("networks", doc.createNode({ egress: {} }));
     else if (isMap(nets)) doc.setIn(["networks", "egress"], doc.createNode({}));
   }
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 export interface SchedulePlan {
