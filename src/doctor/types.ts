@@ -5,13 +5,31 @@
 
 export type DoctorSeverity = "critical" | "error" | "warning" | "info";
 
+/** Area a signature belongs to (optional extension of the contract, used for the docs and grouping). */
+export type SignatureCategory =
+  | "server"
+  | "workers"
+  | "cron"
+  | "postgresql"
+  | "database"
+  | "modules"
+  | "proxy"
+  | "reports"
+  | "mail"
+  | "filesystem"
+  | "security";
+
 /** One known failure pattern (Odoo, PostgreSQL or proxy). One file per signature in src/doctor/signatures/. */
 export interface Signature {
   /** Stable kebab-case id, e.g. "worker-timeout". */
   id: string;
   /** Regexes tested against a log record's message (and traceback text for multi-line records). */
   patterns: RegExp[];
-  /** Only records of these logger names / levels, when set (cheap pre-filters). */
+  /**
+   * Only records of these levels, when set (cheap pre-filters). When neither `levels` nor `loggers`
+   * is set, a record's first line is tested only at WARNING and above (INFO chatter costs nothing);
+   * traceback lines are always tested.
+   */
   levels?: readonly string[];
   severity: DoctorSeverity;
   title: string;
@@ -25,6 +43,24 @@ export interface Signature {
   odoo?: string;
   /** Where the message comes from (source file of Odoo/PostgreSQL), for the docs. */
   source?: string;
+  /**
+   * Optional extension: logger-name prefixes (e.g. "odoo.service.server", "postgresql", "nginx") whose
+   * records' first lines are tested; undefined: any logger. Lines of a traceback are tested whatever
+   * the record's logger and level (an uncaught exception lands under whatever record came before it).
+   * This keeps the scanner fast: most records (werkzeug, module loading) have no candidate signature.
+   */
+  loggers?: readonly string[];
+  /** Optional extension: the area, for the docs. */
+  category?: SignatureCategory;
+  /** Optional extension: a record matching any of these is not counted for this signature. */
+  exclude?: RegExp[];
+  /**
+   * Optional extension: a catch-all (e.g. "Exception during request handling"), counted only for
+   * records that no specific signature recognised.
+   */
+  fallback?: boolean;
+  /** Optional extension: a real line it matches (from the fixtures or the Odoo source), for the docs and the tests. */
+  example?: string;
 }
 
 /** A parsed Odoo log record (one line, or a line plus its traceback). */
@@ -61,6 +97,8 @@ export interface RequestStats {
   slowest: { path: string; status: number; queries?: number; sqlSeconds?: number; otherSeconds?: number; totalSeconds?: number; time?: number }[];
   /** Errors (status >= 500) per minute: minute epoch ms -> count. */
   errorsPerMinute: Record<string, number>;
+  /** Optional extension: paths (without query string) that answered >= 500, most frequent first (bounded). */
+  errorPaths?: { path: string; count: number }[];
 }
 
 export interface ScanResult {
@@ -76,6 +114,16 @@ export interface ScanResult {
   errorTimeline: Record<string, number>;
   firstTime?: number;
   lastTime?: number;
+  /**
+   * Optional extension: ERROR/CRITICAL records that no signature recognised, grouped by their
+   * exception line (or message with numbers blanked), most frequent first (bounded).
+   */
+  unrecognised?: { key: string; level: string; count: number; firstSeen?: number; lastSeen?: number; databases: string[]; sample: { file: string; line: number; text: string } }[];
+  /** Optional extension: records skipped because they are older than `--since` (epoch ms). */
+  skippedBeforeSince?: number;
+  since?: number;
+  /** Optional extension: lines longer than the scanner's line limit, cut (the rest of the line is ignored). */
+  truncatedLines?: number;
 }
 
 /** A live probe outcome. Probes that cannot run are "skipped" with the reason, never "ok". */
@@ -100,6 +148,8 @@ export interface DoctorFinding {
   /** Where it came from. */
   origin: "logs" | "probe" | "check";
   count?: number;
+  /** Optional extension: what the observation means (for log signatures: the signature's `meaning`). */
+  meaning?: string;
 }
 
 export interface DoctorReport {

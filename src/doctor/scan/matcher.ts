@@ -1,0 +1,98 @@
+/**
+ * Tests log records against the signature catalog, cheaply. A record's first line is tested only
+ * against the signatures whose `levels`/`loggers` admit it; the candidate list per (level, logger)
+ * is computed once and cached, so the bulk of a log (werkzeug access lines, module loading) costs
+ * one map look-up. Exception lines of a traceback are tested against every signature.
+ */
+import type { Signature } from "../types.js";
+
+export interface SignatureMatch {
+  signature: Signature;
+  /** The line that matched (the record's message or one of its exception lines). */
+  text: string;
+  /** Whether `text` is a traceback line rather than the record's message. */
+  fromTraceback: boolean;
+}
+
+const MAX_CACHE = 4096;
+
+export class SignatureMatcher {
+  private readonly cache = new Map<string, Signature[]>();
+  constructor(readonly signatures: readonly Signature[]) {}
+
+  /** Signatures whose message patterns apply to records of this level and logger. */
+  candidates(level: string | undefined, logger: string | undefined): Signature[] {
+    const key = `${level ?? ""}\u0000${logger ?? ""}`;
+    let c = this.cache.get(key);
+    if (c) return c;
+    c = this.signatures.filter((s) => admits(s, level, logger));
+    if (this.cache.size >= MAX_CACHE) this.cache.clear();
+    this.cache.set(key, c);
+    return c;
+  }
+
+  /**
+   * Signatures a record matches. `exceptionLines` are the meaningful lines of its traceback
+   * ({@link isExceptionLine}). Fallback signatures only when nothing specific matched.
+   */
+  match(level: string | undefined, logger: string | undefined, message: string, exceptionLines: readonly string[]): SignatureMatch[] {
+    return this.matchRecord(level, logger, message, exceptionLines).matches;
+  }
+
+  /**
+   * Like {@link match}, and says whether the record was explained: a record matched only by
+   * signatures that its `exclude` patterns rule out (a worker exiting on "CPU time limit exceeded",
+   * counted by worker-cpu-limit on the line before) is explained, not unrecognised.
+   */
+  matchRecord(level: string | undefined, logger: string | undefined, message: string, exceptionLines: readonly string[]): { matches: SignatureMatch[]; explained: boolean } {
+    const out: SignatureMatch[] = [];
+    const seen = new Set<string>();
+    const cands = this.candidates(level, logger);
+    for (const s of cands) {
+      if (testAny(s.patterns, message)) {
+        out.push({ signature: s, text: message, fromTraceback: false });
+        seen.add(s.id);
+      }
+    }
+    if (exceptionLines.length > 0) {
+      for (const s of this.signatures) {
+        if (seen.has(s.id)) continue;
+        for (const line of exceptionLines) {
+          if (testAny(s.patterns, line)) {
+            out.push({ signature: s, text: line, fromTraceback: true });
+            seen.add(s.id);
+            break;
+          }
+        }
+      }
+    }
+    if (out.length === 0) return { matches: out, explained: false };
+    const kept = out.filter((m) => !m.signature.exclude || !(testAny(m.signature.exclude, message) || exceptionLines.some((l) => testAny(m.signature.exclude ?? [], l))));
+    const specific = kept.filter((m) => !m.signature.fallback);
+    return { matches: specific.length > 0 ? specific : kept, explained: true };
+  }
+}
+
+/** Levels whose records are tested by signatures that declare neither `levels` nor `loggers`. */
+const DEFAULT_LEVELS = new Set(["WARNING", "ERROR", "CRITICAL"]);
+
+function admits(s: Signature, level: string | undefined, logger: string | undefined): boolean {
+  const hasLevels = s.levels !== undefined && s.levels.length > 0;
+  const hasLoggers = s.loggers !== undefined && s.loggers.length > 0;
+  if (hasLevels && (level === undefined || !s.levels!.includes(level))) return false;
+  // neither: WARNING and above (and lines without a level), so INFO chatter costs nothing
+  if (!hasLevels && !hasLoggers && level !== undefined && !DEFAULT_LEVELS.has(level)) return false;
+  if (hasLoggers) {
+    if (logger === undefined) return false;
+    if (!s.loggers!.some((p) => logger === p || logger.startsWith(`${p}.`))) return false;
+  }
+  return true;
+}
+
+function testAny(patterns: readonly RegExp[], text: string): boolean {
+  for (const p of patterns) {
+    if (p.global || p.sticky) p.lastIndex = 0;
+    if (p.test(text)) return true;
+  }
+  return false;
+}
