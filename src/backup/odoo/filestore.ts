@@ -1,0 +1,226 @@
+/**
+ * Odoo's filestore on disk: `<data_dir>/filestore/<db>/<sha1[:2]>/<sha1>` (ir_attachment.store_fname
+ * holds the relative part). Odoo 17 also keeps empty `checklist/<xx>/<sha1>` marker files for its
+ * garbage collector; they are files like any other here and are kept.
+ *
+ * Restores are written into a staging directory next to the target and renamed into place at
+ * the end, so Odoo never sees half a filestore and a failed restore leaves the old one intact.
+ */
+import { createHash, type Hash } from "node:crypto";
+import { Transform, type Readable, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { UserError } from "../../errors.js";
+import type { ProgressSink } from "../types.js";
+import { filesOf, joinPath, walkFiles, type BackupPlatform, type FileIO } from "./files.js";
+
+/** Where Odoo keeps the files of database `db` (tools/config.py `filestore(dbname)`). */
+export function filestoreDir(dataDir: string, db: string): string {
+  return joinPath(dataDir.replace(/\/+$/, ""), "filestore", db);
+}
+
+const CONTENT_ADDRESSED = /^[0-9a-f]{2}\/([0-9a-f]{40})$/;
+
+/**
+ * A relative path inside a filestore, made safe: no absolute paths, no "..", no empty or "."
+ * segments, no backslashes or NUL (a crafted zip must not write outside the target: zip-slip).
+ */
+export function safeRelPath(p: string, what = "filestore entry"): string {
+  const bad = p.length === 0 || p.startsWith("/") || p.includes("\\") || p.includes("\0") || p.split("/").some((seg) => seg === "" || seg === "." || seg === "..");
+  if (bad) throw new UserError(`unsafe path in ${what}: ${JSON.stringify(p)}`, { hint: "The backup is damaged or crafted; nothing was written outside the target." });
+  return p;
+}
+
+/** True for `<xx>/<sha1>` names whose content must hash to the name. */
+export function isContentAddressed(path: string): boolean {
+  const m = CONTENT_ADDRESSED.exec(path);
+  return m !== null && path.startsWith(m[1]?.slice(0, 2) ?? "");
+}
+
+export interface LocalFile {
+  /** Relative to the filestore root, with "/". */
+  path: string;
+  abs: string;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+}
+
+/** Every file of a filestore directory, sorted by path (empty when the directory is absent). */
+export async function* listFilestore(io: FileIO, dir: string): AsyncGenerator<LocalFile> {
+  for await (const f of walkFiles(io, dir)) {
+    const st = await io.stat(f.abs);
+    if (st?.isFile) yield { path: f.path, abs: f.abs, size: st.size, mtimeMs: st.mtimeMs, mode: st.mode };
+  }
+}
+
+export interface FilestoreWriterOptions {
+  /** The final directory, usually {@link filestoreDir}(data_dir, db). */
+  dir: string;
+  /** Replace an existing, non-empty directory (the caller has confirmed). @default false */
+  force?: boolean;
+  /**
+   * Owner of everything written. @default when running as root: the owner of the nearest existing
+   * parent (a Doodba volume belongs to the container's odoo user, uid 1000; root-owned files
+   * there would make Odoo fail to write attachments). Otherwise the current user.
+   */
+  owner?: { uid: number; gid: number };
+  /** Check that `<xx>/<sha1>` files hash to their name. @default true */
+  verifySha1?: boolean;
+  progress?: ProgressSink;
+}
+
+export interface FilestoreRestoreResult {
+  dir: string;
+  files: number;
+  bytes: number;
+  /** An existing filestore was replaced. */
+  replaced: boolean;
+  /** Content-addressed files whose content does not hash to their name. */
+  sha1Mismatches: string[];
+}
+
+export interface FilestoreWriter {
+  readonly stagingDir: string;
+  /** Writes one file (relative path) from a stream. Safe to call concurrently. */
+  write(path: string, body: Readable, meta?: { mtimeMs?: number }): Promise<{ size: number; sha1: string }>;
+  /** Moves the staged filestore into place (replacing the old one when forced). */
+  commit(): Promise<FilestoreRestoreResult>;
+  /** Drops the staged files; the target is untouched. */
+  abort(): Promise<void>;
+}
+
+/** Refuses a non-empty existing target unless forced. */
+export async function checkFilestoreTarget(io: FileIO, dir: string, force: boolean): Promise<boolean> {
+  const st = await io.stat(dir);
+  if (!st) return false;
+  if (!st.isDirectory) throw new UserError(`${dir} exists and is not a directory`);
+  const nonEmpty = (await io.readdir(dir)).length > 0;
+  if (nonEmpty && !force) {
+    throw new UserError(`filestore ${dir} already exists and is not empty`, {
+      hint: "Restore under another name (--as), or replace it with --force (asks for confirmation).",
+    });
+  }
+  return nonEmpty;
+}
+
+async function nearestOwner(io: FileIO, dir: string): Promise<{ uid: number; gid: number } | undefined> {
+  let p = dir;
+  for (;;) {
+    const st = await io.stat(p);
+    if (st) return { uid: st.uid, gid: st.gid };
+    const parent = p.replace(/\/[^/]*$/, "");
+    if (parent === p || parent === "") return undefined;
+    p = parent;
+  }
+}
+
+class HashCount extends Transform {
+  readonly hash: Hash = createHash("sha1");
+  size = 0;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    cb(null, chunk);
+  }
+}
+
+export async function openFilestoreWriter(platform: BackupPlatform, opts: FilestoreWriterOptions): Promise<FilestoreWriter> {
+  const io = await filesOf(platform);
+  const dir = opts.dir.replace(/\/+$/, "");
+  const parent = dir.replace(/\/[^/]*$/, "") || "/";
+  const name = dir.slice(parent.length + 1);
+  await checkFilestoreTarget(io, dir, Boolean(opts.force));
+  const owner = opts.owner ?? (io.uid() === 0 ? await nearestOwner(io, parent) : undefined);
+  const madeParents = await mkdirsOwned(io, parent, owner);
+  const staging = await io.mkdtemp(`.${name}.restoring-`, parent);
+  if (owner) await io.chown(staging, owner.uid, owner.gid);
+  const dirsMade = new Set<string>([""]);
+  const mismatches: string[] = [];
+  let files = 0;
+  let bytes = 0;
+  let finished = false;
+
+  async function ensureDir(rel: string): Promise<void> {
+    if (dirsMade.has(rel)) return;
+    const segs = rel.split("/");
+    for (let i = 1; i <= segs.length; i++) {
+      const sub = segs.slice(0, i).join("/");
+      if (dirsMade.has(sub)) continue;
+      await io.mkdirp(joinPath(staging, sub), 0o755);
+      if (owner) await io.chown(joinPath(staging, sub), owner.uid, owner.gid);
+      dirsMade.add(sub);
+    }
+  }
+
+  return {
+    stagingDir: staging,
+    async write(path, body, meta) {
+      if (finished) throw new Error("filestore writer already committed or aborted");
+      const rel = safeRelPath(path);
+      const slash = rel.lastIndexOf("/");
+      if (slash > 0) await ensureDir(rel.slice(0, slash));
+      const abs = joinPath(staging, rel);
+      const hc = new HashCount();
+      await pipeline(body, hc, io.createWriteStream(abs, { mode: 0o644 }));
+      if (owner) await io.chown(abs, owner.uid, owner.gid);
+      if (meta?.mtimeMs !== undefined) await io.utimes(abs, new Date(meta.mtimeMs));
+      const sha1 = hc.hash.digest("hex");
+      if (opts.verifySha1 !== false && isContentAddressed(rel) && !rel.endsWith(sha1)) mismatches.push(rel);
+      files += 1;
+      bytes += hc.size;
+      opts.progress?.({ phase: "filestore", doneItems: files, doneBytes: bytes });
+      return { size: hc.size, sha1 };
+    },
+    async commit() {
+      if (finished) throw new Error("filestore writer already committed or aborted");
+      finished = true;
+      let replaced = false;
+      const existing = await io.stat(dir);
+      if (existing) {
+        // force was checked at open; an empty directory is simply replaced
+        const aside = `${parent}/.${name}.replaced-${Date.now().toString(36)}`;
+        await io.rename(dir, aside);
+        await io.rename(staging, dir);
+        await io.rm(aside);
+        replaced = true;
+      } else {
+        await io.rename(staging, dir);
+      }
+      return { dir, files, bytes, replaced, sha1Mismatches: mismatches.sort() };
+    },
+    async abort() {
+      if (finished) return;
+      finished = true;
+      await io.rm(staging);
+      for (const d of madeParents.reverse()) if ((await io.readdir(d)).length === 0) await io.rm(d);
+    },
+  };
+}
+
+/** mkdir -p that gives new directories to `owner`; returns the directories it created (outermost first). */
+async function mkdirsOwned(io: FileIO, dir: string, owner: { uid: number; gid: number } | undefined): Promise<string[]> {
+  const missing: string[] = [];
+  let p = dir;
+  while (p && p !== "/" && !(await io.stat(p))) {
+    missing.unshift(p);
+    p = p.replace(/\/[^/]*$/, "");
+  }
+  for (const d of missing) {
+    await io.mkdirp(d, 0o755);
+    if (owner) await io.chown(d, owner.uid, owner.gid);
+  }
+  return missing;
+}
+
+/** Restores a whole local filestore directory (e.g. `cp -r` semantics with staging and checks). */
+export async function copyFilestore(platform: BackupPlatform, from: string, opts: FilestoreWriterOptions): Promise<FilestoreRestoreResult> {
+  const io = await filesOf(platform);
+  const w = await openFilestoreWriter(platform, opts);
+  try {
+    for await (const f of listFilestore(io, from)) await w.write(f.path, io.createReadStream(f.abs), { mtimeMs: f.mtimeMs });
+    return await w.commit();
+  } catch (e) {
+    await w.abort();
+    throw e;
+  }
+}

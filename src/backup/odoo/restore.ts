@@ -1,0 +1,223 @@
+/**
+ * Database restore following Odoo's own steps (odoo/service/db.py `restore_db` and
+ * `_create_empty_database`):
+ *
+ *   1. refuse an existing database (here: unless `force`, which the CLI confirms first);
+ *   2. CREATE DATABASE ... ENCODING 'unicode' LC_COLLATE 'C' TEMPLATE template0;
+ *   3. CREATE EXTENSION IF NOT EXISTS pg_trgm, and unaccent (+ ALTER FUNCTION unaccent(text)
+ *      IMMUTABLE) when asked; a failure is a warning, as in Odoo;
+ *   4. GRANT CREATE ON SCHEMA PUBLIC TO PUBLIC (PostgreSQL 15+ no longer grants it; warning on failure);
+ *   5. plain SQL (Odoo zip's dump.sql): `psql -q -f dump.sql`, whose errors do not stop it (as in
+ *      Odoo; they are reported as warnings); custom/directory: `pg_restore --no-owner` (-j N),
+ *      which must exit 0;
+ *   6. copy: new database.uuid/secret/... (see copy.ts); neutralize when asked (neutralize.ts).
+ *
+ * Unlike Odoo, everything happens in a temporary database that takes the target name only at
+ * the end: Odoo never sees a half-restored database, a failed restore leaves nothing behind,
+ * and with `force` the old database is dropped only once the new one is complete.
+ */
+import type { Readable } from "node:stream";
+import { UserError } from "../../errors.js";
+import type { ProgressSink } from "../types.js";
+import { applyCopy, type CopyOptions, type CopyResult } from "./copy.js";
+import { checkDbName, dbConninfo, quoteIdent, type PgConn } from "./conn.js";
+import { filesOf, type BackupPlatform } from "./files.js";
+import { neutralizeIn, type NeutralizeOptions, type NeutralizeReport } from "./neutralize.js";
+import { databaseExists, errorSummary, pgSession, pipeInto, psql, query, spawnTool, toolError, type PgSession } from "./pg.js";
+
+export type RestoreSource =
+  | { format: "custom"; path: string }
+  /** A custom dump as a stream (from the repository): pg_restore reads stdin, one job. */
+  | { format: "custom"; stream: Readable }
+  | { format: "directory"; dir: string }
+  | { format: "plain"; path: string }
+  | { format: "plain"; stream: Readable };
+
+export interface RestoreOptions {
+  /** Target database name (Odoo's name rules). */
+  db: string;
+  /** Replace an existing database. The CLI asks for confirmation before setting it. @default false */
+  force?: boolean;
+  /** pg_restore --jobs for files and directories (a stream is restored with one job). @default 1 */
+  jobs?: number;
+  /** Create the unaccent extension (odoo.conf `unaccent = True`; Doodba's UNACCENT default is true). @default false */
+  unaccent?: boolean;
+  /** Copy semantics: new uuid/secret/create_date, web.base.url reset (see copy.ts). */
+  copy?: boolean | CopyOptions;
+  /** Neutralise for staging (see neutralize.ts). */
+  neutralize?: boolean | NeutralizeOptions;
+  /** Database used to create/drop/rename. @default "postgres" */
+  maintenanceDb?: string;
+  /**
+   * Runs after the data is in (and copy/neutralize applied) but before the database takes its
+   * name: the place to put the filestore in place, so that a failure there rolls everything back.
+   */
+  beforeSwap?: (tempDb: string) => Promise<void>;
+  progress?: ProgressSink;
+}
+
+export interface RestoreResult {
+  db: string;
+  /** An existing database was replaced. */
+  replaced: boolean;
+  /** Non-fatal problems: extensions Odoo would only warn about, psql errors in a plain dump. */
+  warnings: string[];
+  copy?: CopyResult;
+  neutralize?: NeutralizeReport;
+  seconds: number;
+}
+
+/** Refuses to touch an existing database unless forced. Returns whether it exists. */
+export async function checkDatabaseTarget(s: PgSession, db: string, force: boolean, maintenanceDb = "postgres"): Promise<boolean> {
+  checkDbName(db);
+  const exists = await databaseExists(s, db, maintenanceDb);
+  if (exists && !force) {
+    throw new UserError(`database "${db}" already exists`, {
+      hint: "Restore under another name with --as <newdb>, or replace it with --force (asks for confirmation; --yes when not on a terminal).",
+    });
+  }
+  return exists;
+}
+
+export async function restoreDatabase(platform: BackupPlatform, conn: PgConn, source: RestoreSource, opts: RestoreOptions): Promise<RestoreResult> {
+  return await restoreIn(pgSession(platform, conn), source, opts);
+}
+
+export async function restoreIn(s: PgSession, source: RestoreSource, opts: RestoreOptions): Promise<RestoreResult> {
+  const started = Date.now();
+  const maint = opts.maintenanceDb ?? "postgres";
+  const exists = await checkDatabaseTarget(s, opts.db, Boolean(opts.force), maint);
+  const temp = tempName(s, opts.db, "restoring");
+  const warnings: string[] = [];
+  const result: RestoreResult = { db: opts.db, replaced: false, warnings, seconds: 0 };
+  await createOdooDatabase(s, temp, { unaccent: opts.unaccent, maintenanceDb: maint, warnings });
+  try {
+    opts.progress?.({ phase: "restore" });
+    await loadInto(s, temp, source, opts.jobs ?? 1, warnings);
+    if (opts.copy) result.copy = await applyCopy(s, temp, opts.copy === true ? {} : opts.copy);
+    if (opts.neutralize) result.neutralize = { ...(await neutralizeIn(s, temp, opts.neutralize === true ? {} : opts.neutralize)), db: opts.db };
+    if (opts.beforeSwap) await opts.beforeSwap(temp);
+    if (exists) {
+      await replaceDatabase(s, opts.db, temp, maint);
+      result.replaced = true;
+    } else {
+      await psql(s, maint, `ALTER DATABASE ${quoteIdent(temp)} RENAME TO ${quoteIdent(opts.db)};\n`);
+    }
+  } catch (e) {
+    await dropDatabase(s, temp, maint).catch(() => undefined);
+    throw e;
+  }
+  result.seconds = (Date.now() - started) / 1000;
+  return result;
+}
+
+/** A name for a work database next to `db`: `<db>__<what>_<hex>`, at most 63 bytes. */
+export function tempName(s: Pick<PgSession, "platform">, db: string, what: string): string {
+  const rnd = (s.platform.randomBytes?.(4) ?? Buffer.from(Date.now().toString(16).slice(-8), "hex")).toString("hex");
+  const suffix = `__${what}_${rnd}`;
+  return `${db.slice(0, 63 - suffix.length)}${suffix}`;
+}
+
+/** `_create_empty_database` of Odoo: the database, its extensions, the schema grant. */
+export async function createOdooDatabase(s: PgSession, db: string, opts: { unaccent?: boolean; maintenanceDb?: string; warnings?: string[] } = {}): Promise<void> {
+  const maint = opts.maintenanceDb ?? "postgres";
+  // 'C' collate is only safe with template0 (Odoo's comment); it makes better indexes
+  await psql(s, maint, `CREATE DATABASE ${quoteIdent(db)} ENCODING 'unicode' LC_COLLATE 'C' TEMPLATE template0;\n`);
+  const warn = (what: string, e: unknown) => opts.warnings?.push(`${what}: ${e instanceof Error ? e.message.split("\n").slice(-1)[0] : String(e)}`);
+  await psql(s, db, "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n").catch((e: unknown) => warn("could not create extension pg_trgm", e));
+  if (opts.unaccent) {
+    await psql(s, db, "CREATE EXTENSION IF NOT EXISTS unaccent;\nALTER FUNCTION unaccent(text) IMMUTABLE;\n", { singleTransaction: true }).catch((e: unknown) => warn("could not create extension unaccent", e));
+  }
+  await psql(s, db, "GRANT CREATE ON SCHEMA PUBLIC TO PUBLIC;\n").catch((e: unknown) => warn("could not make the public schema public-accessible", e));
+}
+
+async function loadInto(s: PgSession, db: string, source: RestoreSource, jobs: number, warnings: string[]): Promise<void> {
+  if (source.format === "plain") {
+    // Odoo: psql -q -f dump.sql, errors do not stop it (no ON_ERROR_STOP)
+    const args = ["-X", "-q", `--dbname=${dbConninfo(db)}`, "-f", "path" in source ? source.path : "-"];
+    const proc = await spawnTool(s, "psql", args);
+    proc.stdout.resume();
+    if ("stream" in source) await pipeInto(proc, source.stream);
+    else proc.stdin.end();
+    const r = await proc.done;
+    if (r.exitCode !== 0) throw toolError(s, "psql", `restore of "${db}"`, r);
+    const errors = r.stderr.split("\n").filter((l) => /(^|:)\s*ERROR:/.test(l));
+    if (errors.length) warnings.push(`psql reported ${errors.length} error(s) while loading dump.sql (Odoo ignores them too); first: ${errorSummary(s, errors[0] ?? "", 1)}`);
+    return;
+  }
+  const args = ["--no-owner", `--dbname=${dbConninfo(db)}`];
+  if ("stream" in source) {
+    const proc = await spawnTool(s, "pg_restore", args);
+    proc.stdout.resume();
+    await pipeInto(proc, source.stream);
+    const r = await proc.done;
+    if (r.exitCode !== 0) throw toolError(s, "pg_restore", `restore of "${db}"`, r);
+    return;
+  }
+  const target = source.format === "directory" ? source.dir : source.path;
+  const proc = await spawnTool(s, "pg_restore", [...args, `--jobs=${Math.max(1, jobs)}`, ...(source.format === "directory" ? ["--format=directory"] : []), target]);
+  proc.stdout.resume();
+  proc.stdin.end();
+  const r = await proc.done;
+  if (r.exitCode !== 0) throw toolError(s, "pg_restore", `restore of "${db}"`, r);
+}
+
+async function serverVersionNum(s: PgSession, db: string): Promise<number> {
+  const [r] = await query<{ n: number }>(s, db, "SELECT current_setting('server_version_num')::int AS n");
+  return r?.n ?? 0;
+}
+
+/** Drops a database, disconnecting its sessions (WITH (FORCE) on 13+). No error when absent. */
+export async function dropDatabase(s: PgSession, db: string, maintenanceDb = "postgres"): Promise<void> {
+  const v = await serverVersionNum(s, maintenanceDb);
+  if (v >= 130000) {
+    await psql(s, maintenanceDb, `DROP DATABASE IF EXISTS ${quoteIdent(db)} WITH (FORCE);\n`);
+  } else {
+    await psql(s, maintenanceDb, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db.replace(/'/g, "''")}' AND pid <> pg_backend_pid();\nDROP DATABASE IF EXISTS ${quoteIdent(db)};\n`);
+  }
+}
+
+/**
+ * Puts `temp` in place of `db`: the old one is renamed aside first (its sessions terminated),
+ * then `temp` takes the name, then the old one is dropped. At every moment one complete
+ * database carries the name or none does for the instant between the two renames.
+ */
+async function replaceDatabase(s: PgSession, db: string, temp: string, maint: string): Promise<void> {
+  const aside = tempName(s, db, "replaced");
+  const lit = db.replace(/'/g, "''");
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      await psql(s, maint, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${lit}' AND pid <> pg_backend_pid();\nALTER DATABASE ${quoteIdent(db)} RENAME TO ${quoteIdent(aside)};\n`);
+      lastError = undefined;
+      break;
+    } catch (e) {
+      // a client (Odoo) reconnected between the two statements: try again
+      lastError = e;
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+    }
+  }
+  if (lastError) throw lastError;
+  try {
+    await psql(s, maint, `ALTER DATABASE ${quoteIdent(temp)} RENAME TO ${quoteIdent(db)};\n`);
+  } catch (e) {
+    await psql(s, maint, `ALTER DATABASE ${quoteIdent(aside)} RENAME TO ${quoteIdent(db)};\n`).catch(() => undefined);
+    throw e;
+  }
+  await dropDatabase(s, aside, maint);
+}
+
+/** Spools a stream to a temp file (pg_restore -j needs a seekable file). Returns the path and a cleanup. */
+export async function spoolToFile(platform: BackupPlatform, stream: Readable, workDir?: string): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  const io = await filesOf(platform);
+  const dir = await io.mkdtemp("doodba-ops-spool-", workDir);
+  const path = `${dir}/dump`;
+  const { pipeline } = await import("node:stream/promises");
+  try {
+    await pipeline(stream, io.createWriteStream(path, { mode: 0o600 }));
+  } catch (e) {
+    await io.rm(dir);
+    throw e;
+  }
+  return { path, cleanup: async () => io.rm(dir) };
+}
