@@ -272,7 +272,7 @@ describe("verify and prune", () => {
     unlinkSync(join(root, objectKey(onlyNew.hash)));
     const p = join(root, objectKey(shared.hash));
     const b = readFileSync(p);
-    b[10] ^= 0xff;
+    b.writeUInt8(b.readUInt8(10) ^ 0xff, 10);
     writeFileSync(p, b);
     const quick = await repo.verify();
     expect(quick.ok).toBe(false);
