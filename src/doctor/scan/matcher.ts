@@ -57,11 +57,15 @@ export class SignatureMatcher {
     if (exceptionLines.length > 0) {
       for (const s of this.signatures) {
         if (seen.has(s.id)) continue;
-        for (const line of exceptionLines) {
-          if (testAny(s.patterns, line)) {
-            out.push({ signature: s, text: line, fromTraceback: true });
-            seen.add(s.id);
-            break;
+        // patterns in order (the first is the most telling), then lines: the sample shows the best line
+        search: for (const p of s.patterns) {
+          for (const line of exceptionLines) {
+            if (p.global || p.sticky) p.lastIndex = 0;
+            if (p.test(line)) {
+              out.push({ signature: s, text: line, fromTraceback: true });
+              seen.add(s.id);
+              break search;
+            }
           }
         }
       }

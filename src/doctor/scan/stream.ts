@@ -64,7 +64,10 @@ export async function scanSource(scanner: LogScanner, source: LogSource): Promis
     if (nl >= 0) {
       // finish the partial line carried from the previous chunk
       if (dropping) dropping = false;
-      else emit(carry.length > 0 ? carry + s.slice(0, nl) : s.slice(0, nl));
+      else if (carry.length + nl > MAX_LINE) {
+        emit((carry + s.slice(0, Math.max(0, MAX_LINE - carry.length))).slice(0, MAX_LINE));
+        scanner.noteTruncated();
+      } else emit(carry.length > 0 ? carry + s.slice(0, nl) : s.slice(0, nl));
       carry = "";
       start = nl + 1;
       nl = s.indexOf("\n", start);

@@ -13,5 +13,5 @@ export const signature: Signature = {
   cause: "The role in `PGUSER` has no CREATEDB (intended in hardened setups) and the database does not exist yet.",
   fix: "Create the database with a privileged role, or run the first `-i base` with a role that has CREATEDB; otherwise check `db_name` for a typo.",
   source: "odoo/service/db.py; odoo/sql_db.py",
-  example: "2026-11-27 02:12:51,790 18037 ERROR ? odoo.sql_db: bad query: CREATE DATABASE \"nosuchdb\" ENCODING 'unicode' LC_COLLATE 'C' TEMPLATE \"template0\"",
+  example: "ERROR: permission denied to create database",
 };
