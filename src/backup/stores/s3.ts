@@ -35,6 +35,8 @@ export interface S3StoreOptions {
   partSize?: number;
   /** Parts uploaded in parallel per object. @default 4 */
   queueSize?: number;
+  /** Called as parts of an upload complete (progress of large objects; part is 1-based). */
+  onUploadProgress?: (p: { key: string; part?: number; loaded?: number; total?: number }) => void;
 }
 
 type Sdk = typeof S3Sdk;
@@ -116,6 +118,8 @@ export class S3Store implements Store {
       queueSize: this.opts.queueSize ?? 4,
       leavePartsOnError: false,
     });
+    const cb = this.opts.onUploadProgress;
+    if (cb) upload.on("httpUploadProgress", (p) => cb({ key, part: p.part, loaded: p.loaded, total: p.total }));
     await upload.done();
   }
 
