@@ -390,7 +390,7 @@ async function readOdooTable(k: Collector, name: string, exactMax: number): Prom
 
 async function readOdoo(k: Collector, t: AnalyzeThresholds): Promise<OdooInfo | null> {
   if (!(await tableExists(k, "ir_module_module"))) return null;
-  const base = await k.q("SELECT latest_version FROM ir_module_module WHERE name = 'base' AND state = 'installed'");
+  const base = await k.probe("Odoo version", () => k.q("SELECT latest_version FROM ir_module_module WHERE name = 'base' AND state = 'installed'"), []);
   const tables: OdooTable[] = [];
   for (const name of ODOO_TABLES) tables.push(await k.probe(`size ${name}`, () => readOdooTable(k, name, t.exactCountMaxRows), { name, exists: true, rows: null, rowsExact: false, totalBytes: null }));
   const has = (name: string): boolean => tables.some((x) => x.name === name && x.exists);
