@@ -7,6 +7,7 @@ import { formatPos, isUserError } from "../errors.js";
 import { nodePlatform, type Platform } from "../platform/index.js";
 import { VERSION } from "../version.js";
 import type { InitCliOptions } from "./commands/init.js"; // type only: the module itself is imported lazily
+import { addBackupCommand } from "./commands/backup-spec.js"; // flags only; the backup code is imported lazily
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 3 } as const;
 
@@ -102,6 +103,8 @@ export function buildProgram(platform: Platform, setExit: (code: number) => void
       const { initCommand } = await import("./commands/init.js");
       setExit(await initCommand(platform, dir, opts));
     });
+
+  addBackupCommand(program, platform, setExit);
 
   return program;
 }
