@@ -347,7 +347,7 @@ describe.skipIf(!HAVE_PG || !HAVE_UNZIP)(`tune analyze on a real PostgreSQL with
     it("GIVEN --format json THEN a stable document: schema, target, summary, findings with evidence and remedy", async () => {
       const r = await runCommand({ db: `postgres://analyst:${encodeURIComponent(SECRET)}@127.0.0.1:${A.port}/acme_load`, format: "json" });
       expect(r.code).toBe(0);
-      const doc = JSON.parse(r.stdout) as Record<string, unknown> & { findings: AnalyzeFinding[]; summary: Record<string, number> };
+      const doc = JSON.parse(r.stdout) as Record<string, unknown> & { findings: AnalyzeFinding[]; summary: { error: number; warning: number; info: number } };
       expect(Object.keys(doc)).toEqual([
         "schema", "target", "server", "summary", "findings", "settings", "cache", "statements", "largestTables", "tables", "unusedIndexes", "connections", "sessions", "odoo", "skipped", "thresholds",
       ]);
