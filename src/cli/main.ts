@@ -7,6 +7,8 @@ import { formatPos, isUserError } from "../errors.js";
 import { nodePlatform, type Platform } from "../platform/index.js";
 import { VERSION } from "../version.js";
 import type { InitCliOptions } from "./commands/init.js"; // type only: the module itself is imported lazily
+import type { DoctorCliOptions, DoctorSignaturesOptions } from "./commands/doctor.js"; // type only
+import type { DoctorLogsOptions } from "./commands/doctor-logs.js"; // type only
 import { addBackupCommand } from "./commands/backup-spec.js"; // flags only; the backup code is imported lazily
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 3 } as const;
@@ -67,6 +69,47 @@ export function buildProgram(platform: Platform, setExit: (code: number) => void
     .action(async (opts: { format: string; category?: string }) => {
       const { rulesCommand } = await import("./commands/rules.js");
       setExit(await rulesCommand(platform, opts));
+    });
+
+  const doctor = program
+    .command("doctor")
+    .description("Troubleshoot a running deployment: containers, recent Odoo logs, HTTP and websocket, PostgreSQL, disk, and the check findings that explain them")
+    .argument("[dir]", "project directory", ".")
+    .option("-e, --env <name>", "environment", "prod")
+    .addOption(new Option("--format <format>", "output format").choices(["human", "json", "markdown", "html"]).default("human"))
+    .option("-o, --output <file>", "write the report to a file instead of stdout (e.g. report.html for a ticket)")
+    .option("--since <when>", "read the Odoo container logs since a duration (30m, 2h, 1d) or a UTC date/time", "1h")
+    .option("--db <url>", "PostgreSQL connection string (default: the Odoo service's db_* settings and the db container's address)")
+    .option("--url <base url>", "the deployment's public address, probed through the proxy (default: the domain of the proxy routes)")
+    .option("-p, --project-name <name>", "Compose project name of the containers (default: from their labels, COMPOSE_PROJECT_NAME or the directory)")
+    .option("-s, --skip <probe>", "do not run these probes or groups: docker, logs, http, direct, proxy, websocket, postgres, disk, check (repeatable or comma-separated)", collect)
+    .addOption(new Option("--fail-on <level>", "exit 1 when a finding reaches this severity").choices(["critical", "error", "warning", "info", "never"]).default("error"))
+    .option("--no-color", "no colours in human output")
+    .enablePositionalOptions()
+    .action(async (dir: string, opts: DoctorCliOptions) => {
+      const { doctorCommand } = await import("./commands/doctor.js");
+      setExit(await doctorCommand(platform, dir, opts));
+    });
+
+  doctor
+    .command("logs")
+    .description("Scan Odoo logs (files, .gz, or - for stdin) for known failures and report causes and fixes")
+    .argument("<files...>", "log files (plain or gzip), or - for standard input")
+    .addOption(new Option("--format <format>", "output format").choices(["human", "json", "markdown", "html"]).default("human"))
+    .option("--since <when>", "only records since a duration (30m, 2h, 1d) or a UTC date/time")
+    .option("-o, --output <file>", "write the report to a file instead of stdout")
+    .action(async (files: string[], opts: DoctorLogsOptions) => {
+      const { doctorLogsCommand } = await import("./commands/doctor-logs.js");
+      setExit(await doctorLogsCommand(platform, files, opts));
+    });
+
+  doctor
+    .command("signatures")
+    .description("List the log signatures doctor recognises")
+    .addOption(new Option("--format <format>", "output format").choices(["human", "markdown", "json"]).default("human"))
+    .action(async (opts: DoctorSignaturesOptions) => {
+      const { doctorSignaturesCommand } = await import("./commands/doctor.js");
+      setExit(await doctorSignaturesCommand(platform, opts));
     });
 
   program

@@ -5,7 +5,7 @@
  */
 import type { DoctorFinding, DoctorReport, DoctorSeverity, ProbeResult, ScanResult } from "../types.js";
 import { escapeHtml } from "./escape.js";
-import { contextLines, headline } from "./human.js";
+import { contextLines, headline, noFindingText } from "./human.js";
 import type { DoctorRenderOptions } from "./human.js";
 import { SEVERITIES, describeFindingCounts, describeProbeCounts, findingCount, formatBytes, formatTime, rankFindings, summarize } from "./rank.js";
 import { bucketLabel, buildTimeline, timelineSvg } from "./timeline.js";
@@ -51,7 +51,7 @@ export function renderHtmlDoctor(report: DoctorReport, opts: DoctorRenderOptions
   body.push(`<p>${escapeHtml(describeFindingCounts(sum))}${report.probes.length > 0 ? `; ${escapeHtml(describeProbeCounts(sum))}` : ""}</p>`, `</header>`);
 
   body.push(`<section id="findings">`, `<h2>Findings</h2>`);
-  if (findings.length === 0) body.push(`<p>No problem found.</p>`);
+  if (findings.length === 0) body.push(`<p>${escapeHtml(noFindingText(report))}</p>`);
   findings.forEach((f, i) => body.push(findingHtml(f, i + 1)));
   body.push(`</section>`);
 
@@ -102,6 +102,7 @@ function findingHtml(f: DoctorFinding, n: number): string {
     for (const e of multi) parts.push(`<pre>${escapeHtml(e.replace(/\n+$/, ""))}</pre>`);
     parts.push(`</dd>`);
   }
+  if (f.meaning) parts.push(`<dt>What it means</dt><dd>${escapeHtml(f.meaning)}</dd>`);
   if (f.cause) parts.push(`<dt>Likely cause</dt><dd>${escapeHtml(f.cause)}</dd>`);
   if (f.fix) parts.push(f.fix.includes("\n") ? `<dt>Fix</dt><dd><pre>${escapeHtml(f.fix.replace(/\n+$/, ""))}</pre></dd>` : `<dt>Fix</dt><dd>${escapeHtml(f.fix)}</dd>`);
   parts.push(`</dl>`, `</article>`);
@@ -147,6 +148,12 @@ function scanSection(scan: ScanResult): string[] {
       }
       out.push(`</tbody></table>`);
     }
+  }
+  const errPaths = req?.errorPaths ?? [];
+  if (errPaths.length > 0) {
+    out.push(`<h3>HTTP 5xx by path</h3>`, `<table><thead><tr><th>path</th><th>5xx</th></tr></thead><tbody>`);
+    for (const p of errPaths.slice(0, 20)) out.push(`<tr><td><code>${escapeHtml(p.path)}</code></td><td class="num">${p.count}</td></tr>`);
+    out.push(`</tbody></table>`);
   }
   if (scan.failedLogins.length > 0) {
     out.push(`<h3>Failed logins</h3>`, `<table><thead><tr><th>source</th><th>count</th><th>logins</th><th>databases</th></tr></thead><tbody>`);

@@ -40,9 +40,8 @@ export function renderHumanDoctor(report: DoctorReport, opts: DoctorRenderOption
 
   const findings = rankFindings(report.findings);
   out.push("");
-  if (findings.length === 0) {
-    out.push(report.probes.some((p) => p.status !== "skipped") || report.scan ? s.green("No problem found.") : "No problem found, but nothing could be probed.");
-  } else {
+  if (findings.length === 0) out.push(noFindingText(report));
+  else {
     out.push(s.bold("Findings (most severe and most frequent first)"));
     const idW = Math.max(...findings.map((f) => f.id.length));
     findings.forEach((f, i) => {
@@ -67,6 +66,16 @@ export function renderHumanDoctor(report: DoctorReport, opts: DoctorRenderOption
   out.push(report.probes.length > 0 ? `${counts}; ${describeProbeCounts(sum)}` : counts);
   if (sum.probes.skipped > 0) out.push(s.dim(`Skipped probes were not verified: their part of the deployment is unknown, not healthy.`));
   return `${out.join("\n")}\n`;
+}
+
+/** What to say when there is no finding: never "healthy" when the probes did not run or found problems. */
+export function noFindingText(report: DoctorReport): string {
+  const live = report.probes.filter((p) => p.id !== "check");
+  const problems = report.probes.filter((p) => p.status === "problem").length;
+  if (live.length > 0 && live.every((p) => p.status === "skipped")) return "No finding, but no live probe could run: the deployment itself was not examined (see the skipped probes).";
+  if (problems > 0) return `No finding; ${problems === 1 ? "1 probe reports" : `${problems} probes report`} a problem (below).`;
+  if (report.probes.length === 0 && report.scan) return "No known problem in these logs.";
+  return "No problem found.";
 }
 
 export function headline(report: DoctorReport, displayDir?: string): string {
@@ -109,6 +118,7 @@ function findingLines(f: DoctorFinding, n: number, idW: number, total: number, s
     for (const more of body.slice(1)) lines.push(`${pad}${" ".repeat(10)}${more}`);
   };
   for (const e of f.evidence) field("evidence", e);
+  if (f.meaning) field("means", f.meaning);
   if (f.cause) field("cause", f.cause);
   if (f.fix) field("fix", f.fix);
   return lines;
@@ -148,6 +158,8 @@ export function scanLines(scan: ScanResult): string[] {
       lines.push(`    slow: ${total.toFixed(3)} s  ${r.status}  ${stripControl(r.path)}${cols.length ? `  (${cols.join(", ")})` : ""}`);
     }
   }
+  const errPaths = req?.errorPaths ?? [];
+  if (errPaths.length > 0) lines.push(`  5xx by path: ${errPaths.slice(0, 5).map((p) => `${stripControl(p.path)} ×${p.count}`).join(", ")}`);
   for (const l of scan.failedLogins.slice(0, 5)) {
     lines.push(`  failed logins from ${stripControl(l.ip)}: ${l.count} (logins: ${stripControl(l.logins.join(", ") || "-")}; databases: ${stripControl(l.databases.join(", ") || "-")})`);
   }

@@ -4,7 +4,7 @@
  */
 import type { DoctorFinding, DoctorReport, ProbeResult, ScanResult } from "../types.js";
 import { escapeMarkdown, fencedBlock } from "./escape.js";
-import { contextLines, headline } from "./human.js";
+import { contextLines, headline, noFindingText } from "./human.js";
 import type { DoctorRenderOptions } from "./human.js";
 import { describeFindingCounts, describeProbeCounts, findingCount, formatBytes, formatMinute, formatTime, rankFindings, summarize } from "./rank.js";
 import { bucketLabel, buildTimeline } from "./timeline.js";
@@ -25,7 +25,7 @@ export function renderMarkdownDoctor(report: DoctorReport, opts: DoctorRenderOpt
 
   const findings = rankFindings(report.findings);
   out.push("## Findings", "");
-  if (findings.length === 0) out.push("No problem found.", "");
+  if (findings.length === 0) out.push(escapeMarkdown(noFindingText(report)), "");
   findings.forEach((f, i) => out.push(...findingBlock(f, i + 1)));
 
   if (report.probes.length > 0) {
@@ -53,6 +53,7 @@ function findingBlock(f: DoctorFinding, n: number): string[] {
     if (single.length > 0) lines.push("");
     for (const e of multi) lines.push(fencedBlock(e), "");
   }
+  if (f.meaning) lines.push(`**What it means:** ${escapeMarkdown(f.meaning)}`, "");
   if (f.cause) lines.push(`**Likely cause:** ${escapeMarkdown(f.cause)}`, "");
   if (f.fix) {
     if (f.fix.includes("\n")) lines.push("**Fix:**", "", fencedBlock(f.fix), "");
@@ -90,6 +91,12 @@ function scanBlock(scan: ScanResult): string[] {
       }
       lines.push("");
     }
+  }
+  const errPaths = req?.errorPaths ?? [];
+  if (errPaths.length > 0) {
+    lines.push("### HTTP 5xx by path", "", "| path | 5xx |", "|---|---:|");
+    for (const p of errPaths.slice(0, 10)) lines.push(`| ${escapeMarkdown(p.path)} | ${p.count} |`);
+    lines.push("");
   }
   if (scan.failedLogins.length > 0) {
     lines.push("### Failed logins", "", "| source | count | logins | databases |", "|---|---:|---|---|");

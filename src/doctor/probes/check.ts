@@ -1,0 +1,89 @@
+/**
+ * The `check` findings that explain what the live probes and the logs show. `doctor` runs the
+ * rules on the environment and keeps, as findings, those linked to an observed symptom (the
+ * websocket failing and the route without workers; refused connections and the connection budget;
+ * OOM kills and the memory limits...). The other findings are summarised in the probe line.
+ */
+import { formatPos, isUserError } from "../../errors.js";
+import { runCheck } from "../../check/index.js";
+import type { CheckReport } from "../../check/index.js";
+import type { Platform } from "../../platform/index.js";
+import type { ProjectModel } from "../../project/model.js";
+import type { DoctorFinding, ProbeResult } from "../types.js";
+import { errorText, probe } from "./util.js";
+
+export interface SymptomLink {
+  /** Matched against the ids (and titles) of the doctor's other findings. */
+  symptom: RegExp;
+  /** Short name of the symptom, for the evidence line. */
+  name: string;
+  /** check rules that can cause it. */
+  rules: readonly string[];
+}
+
+/** Well-known symptom -> configuration links. Log signature ids and probe finding ids both match. */
+export const SYMPTOM_LINKS: readonly SymptomLink[] = [
+  { name: "the bus/websocket failing", symptom: /websocket|longpolling|\bbus\b|gevent/i, rules: ["websocket-route-without-workers", "websocket-route-path-wrong", "deprecated-longpolling-port"] },
+  { name: "connections refused or exhausted", symptom: /connection-(slots|budget|limit)|too-many-(clients|connections)|connections-near-limit|pool-(full|exhausted)|slots-reserved/i, rules: ["connection-budget-exceeded"] },
+  { name: "memory kills", symptom: /memory|\boom\b|oom-/i, rules: ["memory-hard-exceeds-container", "memory-soft-too-low", "no-memory-limit"] },
+  { name: "workers killed on time limits", symptom: /worker-timeout|time-limit|cpu-limit|limit-time|timeout-after/i, rules: ["time-limits-inconsistent", "workers-exceed-cpu"] },
+  { name: "database not found / filtered", symptom: /dbfilter|database-not-found|db-not-found|db-not-exist|database-(missing|does-not-exist)|not-initiali[sz]ed/i, rules: ["dbfilter-matches-all"] },
+  { name: "modules that fail to load", symptom: /module/i, rules: ["addons-repo-without-source", "addon-in-two-repos"] },
+  { name: "concurrent updates and cron failures", symptom: /serializ|concurren|deadlock|lock-not-available|cron-(overdue|failing|exception|job-failed)/i, rules: ["cron-on-every-replica"] },
+  { name: "cron threads dying with the database (threaded server)", symptom: /cron-thread-died|db-unreachable|database-unreachable/i, rules: ["workers-not-set", "depends-on-not-healthy"] },
+  { name: "containers restarting or unhealthy", symptom: /restart|unhealthy|not-running|without-container/i, rules: ["no-healthcheck", "depends-on-not-healthy", "no-restart-policy"] },
+  { name: "shared memory errors in PostgreSQL", symptom: /shm|shared-memory/i, rules: ["db-shm-too-small"] },
+  { name: "client addresses behind the proxy (failed logins are attributed to the proxy without proxy_mode)", symptom: /login-failed|proxy-mode|x-forwarded/i, rules: ["proxy-mode-off-behind-proxy", "proxy-mode-without-proxy"] },
+];
+
+const SEV = { error: "error", warning: "warning", info: "info" } as const;
+
+export interface CheckOutcome {
+  probe: ProbeResult;
+  findings: DoctorFinding[];
+  report?: CheckReport;
+}
+
+/**
+ * Runs `check` on one environment (the already loaded model is reused) and links its findings to
+ * the symptoms in `observed`.
+ */
+export function probeCheck(platform: Platform, project: ProjectModel, env: string, observed: readonly DoctorFinding[], now?: Date): CheckOutcome {
+  const title = "Configuration findings of `check` that explain the symptoms";
+  let report: CheckReport;
+  try {
+    report = runCheck(platform, { dir: project.dir, envs: [env], load: () => project, ...(now ? { now } : {}) });
+  } catch (err) {
+    const why = isUserError(err) ? `${err.pos ? `${formatPos(err.pos)}: ` : ""}${err.message}` : errorText(err);
+    return { probe: probe("check", title, "skipped", `check could not run: ${why}`), findings: [] };
+  }
+  const findings: DoctorFinding[] = [];
+  const linkedRules = new Map<string, Set<string>>(); // rule -> symptom titles
+  for (const link of SYMPTOM_LINKS) {
+    const hits = observed.filter((f) => f.origin !== "check" && (link.symptom.test(f.id) || link.symptom.test(f.title)));
+    if (hits.length === 0) continue;
+    for (const r of link.rules) {
+      const set = linkedRules.get(r) ?? new Set<string>();
+      for (const h of hits) set.add(`${link.name}: ${h.title} (${h.origin})`);
+      linkedRules.set(r, set);
+    }
+  }
+  for (const f of report.findings) {
+    const why = linkedRules.get(f.ruleId);
+    if (!why) continue;
+    findings.push({
+      id: f.ruleId,
+      severity: SEV[f.severity],
+      title: f.title,
+      evidence: [`${f.pos ? `${formatPos(f.pos)}: ` : ""}${f.message}`, ...[...why].sort().slice(0, 5).map((w) => `explains ${w}`)],
+      cause: f.message,
+      fix: f.fix,
+      origin: "check",
+    });
+  }
+  const s = report.summary;
+  const counts = `${s.error} error${s.error === 1 ? "" : "s"}, ${s.warning} warning${s.warning === 1 ? "" : "s"}, ${s.info} info`;
+  const linked = findings.length > 0 ? `; ${findings.length} explain${findings.length === 1 ? "s" : ""} observed symptoms (${[...new Set(findings.map((f) => f.id))].join(", ")})` : "";
+  const detail = `${report.rules.length} rules on environment ${env}: ${counts}${linked}${s.error + s.warning > 0 ? `; all of them: doodba-ops check --env ${env}` : ""}`;
+  return { probe: probe("check", title, s.error > 0 ? "problem" : "ok", detail, { error: s.error, warning: s.warning, info: s.info }), findings, report };
+}
