@@ -33,6 +33,11 @@ export interface Store {
   /** Keys under a prefix, in lexicographic order. */
   list(prefix: string): AsyncIterable<{ key: string; size: number; mtimeMs?: number }>;
   delete(key: string): Promise<void>;
+  /**
+   * Makes every object put so far durable (a crash cannot lose them). The repository calls it
+   * before writing a snapshot that references them. Optional: stores whose put is durable (S3) omit it.
+   */
+  flush?(): Promise<void>;
 }
 
 export class NotFoundError extends Error {

@@ -633,6 +633,8 @@ export class Repo {
     return await this.withLock({ purpose: "snapshot" }, async (lock) => {
       await lock.assertHeld();
       if (await this.store.stat(snapshotKey(manifest.id))) throw new Error(`snapshot ${manifest.id} already exists`);
+      // the objects it references must be durable before the snapshot that makes them reachable
+      await this.store.flush?.();
       await this.putDocument(summaryKey(manifest.id), summarize(manifest));
       await this.putDocument(snapshotKey(manifest.id), manifest);
       return manifest.id;

@@ -8,6 +8,7 @@
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UserError } from "../../errors.js";
+import type { Exec } from "../../platform/index.js";
 import type { Store } from "../types.js";
 import { LocalStore, type LocalStoreOptions } from "./local.js";
 import { S3Store, type S3StoreOptions } from "./s3.js";
@@ -23,7 +24,21 @@ export interface OpenStoreOptions {
   /** Directory relative paths are resolved against. @default process.cwd() */
   cwd?: string;
   local?: LocalStoreOptions;
+  /** Lets a local store flush its file system with one `sync -f` (syncfs) instead of one fsync per object. */
+  exec?: Exec;
   s3?: Partial<Pick<S3StoreOptions, "partSize" | "queueSize">>;
+}
+
+/** `sync -f <dir>` (coreutils: syncfs(2) on the file system holding dir) through the platform. */
+export function syncFsWith(exec: Exec): (dir: string) => Promise<void> {
+  return async (dir) => {
+    const r = await exec.run("sync", ["-f", dir]);
+    if (r.exitCode !== 0) throw new Error(`sync -f ${dir} failed: ${r.stderr.trim()}`);
+  };
+}
+
+function localOptions(opts: OpenStoreOptions): LocalStoreOptions {
+  return { ...(opts.exec ? { syncFs: syncFsWith(opts.exec) } : {}), ...opts.local };
 }
 
 const HINT = "Use a directory (/srv/backups, file:///srv/backups) or s3://bucket/prefix?endpoint=https://...&region=...";
@@ -34,7 +49,7 @@ export function openStore(url: string, opts: OpenStoreOptions = {}): Store {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (!scheme || (scheme.length === 1 && /^[a-z]:[\\/]/i.test(url))) {
     if (!url) throw new UserError("empty backup repository location", { hint: HINT });
-    return new LocalStore(resolve(opts.cwd ?? process.cwd(), url), opts.local);
+    return new LocalStore(resolve(opts.cwd ?? process.cwd(), url), localOptions(opts));
   }
   if (scheme === "file") {
     let path: string;
@@ -43,7 +58,7 @@ export function openStore(url: string, opts: OpenStoreOptions = {}): Store {
     } catch (e) {
       throw new UserError(`bad file URL ${url}: ${(e as Error).message}`, { hint: "file:///absolute/path (three slashes)" });
     }
-    return new LocalStore(path, opts.local);
+    return new LocalStore(path, localOptions(opts));
   }
   if (scheme === "s3") {
     let u: URL;

@@ -87,6 +87,21 @@ describe("LocalStore", () => {
     await expect(s.put("a//b", Buffer.from("x"))).rejects.toThrow(/invalid store key/);
   });
 
+  it("GIVEN objects put WHEN flush THEN one syncfs for all of them (or per-file fsync without it), nothing when none are pending", async () => {
+    const calls: string[] = [];
+    const root = tmp();
+    const s = new LocalStore(root, { syncFs: async (d) => void calls.push(d) });
+    await s.put("objects/aa/1", Buffer.from("1"));
+    await s.put("objects/aa/2", Buffer.from("2"));
+    await s.flush();
+    await s.flush();
+    expect(calls).toEqual([root]);
+    const failing = new LocalStore(tmp(), { syncFs: () => Promise.reject(new Error("no sync -f")) });
+    await failing.put("objects/bb/1", Buffer.from("1"));
+    await failing.delete("objects/bb/1");
+    await expect(failing.flush()).resolves.toBeUndefined();
+  });
+
   it("GIVEN temp files of a killed writer WHEN removeStaleTemp THEN old ones go, fresh ones stay", async () => {
     const root = tmp();
     mkdirSync(join(root, "objects", "aa"), { recursive: true });
