@@ -25,6 +25,8 @@ export function buildProgram(platform: Platform, setExit: (code: number) => void
     .version(VERSION, "-V, --version")
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => platform.stdout(s), writeErr: (s) => platform.stderr(s) })
+    // options of a command are read before its subcommand only: `doctor logs f --format json` is the subcommand's --format
+    .enablePositionalOptions()
     .exitOverride();
 
   program
