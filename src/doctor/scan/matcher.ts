@@ -15,19 +15,27 @@ export interface SignatureMatch {
 }
 
 const MAX_CACHE = 4096;
+const NO_MATCH = Object.freeze({ matches: Object.freeze([]) as unknown as SignatureMatch[], explained: false });
 
 export class SignatureMatcher {
-  private readonly cache = new Map<string, Signature[]>();
+  private readonly cache = new Map<string, Map<string, Signature[]>>();
   constructor(readonly signatures: readonly Signature[]) {}
 
   /** Signatures whose message patterns apply to records of this level and logger. */
   candidates(level: string | undefined, logger: string | undefined): Signature[] {
-    const key = `${level ?? ""}\u0000${logger ?? ""}`;
-    let c = this.cache.get(key);
+    // level -> logger -> candidates: no string building per record
+    const lk = level ?? "";
+    let byLogger = this.cache.get(lk);
+    if (!byLogger) {
+      byLogger = new Map();
+      this.cache.set(lk, byLogger);
+    }
+    const gk = logger ?? "";
+    let c = byLogger.get(gk);
     if (c) return c;
     c = this.signatures.filter((s) => admits(s, level, logger));
-    if (this.cache.size >= MAX_CACHE) this.cache.clear();
-    this.cache.set(key, c);
+    if (byLogger.size >= MAX_CACHE) byLogger.clear();
+    byLogger.set(gk, c);
     return c;
   }
 
@@ -45,9 +53,10 @@ export class SignatureMatcher {
    * counted by worker-cpu-limit on the line before) is explained, not unrecognised.
    */
   matchRecord(level: string | undefined, logger: string | undefined, message: string, exceptionLines: readonly string[]): { matches: SignatureMatch[]; explained: boolean } {
+    const cands = this.candidates(level, logger);
+    if (cands.length === 0 && exceptionLines.length === 0) return NO_MATCH;
     const out: SignatureMatch[] = [];
     const seen = new Set<string>();
-    const cands = this.candidates(level, logger);
     for (const s of cands) {
       if (testAny(s.patterns, message)) {
         out.push({ signature: s, text: message, fromTraceback: false });

@@ -38,10 +38,10 @@ function d2(s: string, i: number): number {
 
 /** Epoch ms of "YYYY-MM-DD HH:MM:SS" at the start of `s` (separator at 10 may be ' ' or 'T'), or NaN. */
 export function parseTimestamp(s: string, withMillis: boolean): number {
-  const minute = s.slice(0, 16);
   let base: number;
-  if (minute === cachedMinute) base = cachedMinuteMs;
+  if (s.startsWith(cachedMinute) && cachedMinute.length === 16) base = cachedMinuteMs;
   else {
+    const minute = s.slice(0, 16);
     const y = d2(s, 0) * 100 + d2(s, 2);
     base = Date.UTC(y, d2(s, 5) - 1, d2(s, 8), d2(s, 11), d2(s, 14));
     if (Number.isNaN(base)) return NaN;

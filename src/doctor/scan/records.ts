@@ -11,7 +11,7 @@ export const MAX_EXTRA = 200;
 /** Exception lines kept per record (they are what signatures are tested against). */
 export const MAX_EXCEPTION_LINES = 64;
 
-/** The record being assembled. Reused between records: copy what you keep. */
+/** The record being assembled. The same object is reused for every record: copy what you keep. */
 export interface OpenRecord {
   file: string;
   /** 1-based line of the header. */
@@ -32,7 +32,9 @@ export interface OpenRecord {
  * record of its own without level or logger.
  */
 export class RecordAssembler {
-  private cur: OpenRecord | undefined;
+  // one record object, reused: allocation per line is what a 10-million-line log pays for
+  private readonly rec: OpenRecord = { file: "", line: 0, text: "", header: { message: "" }, extra: [], droppedExtra: 0, exceptionLines: [], exceptionLineNos: [] };
+  private open = false;
   private file = "";
   private lineNo = 0;
 
@@ -49,14 +51,14 @@ export class RecordAssembler {
     const h = parseHeader(line);
     if (h) {
       this.flush();
-      this.cur = { file: this.file, line: this.lineNo, text: line, header: h, extra: [], droppedExtra: 0, exceptionLines: [], exceptionLineNos: [] };
+      this.start(line, h);
       return;
     }
-    const cur = this.cur;
-    if (!cur) {
-      this.cur = { file: this.file, line: this.lineNo, text: line, header: { message: line }, extra: [], droppedExtra: 0, exceptionLines: [], exceptionLineNos: [] };
+    if (!this.open) {
+      this.start(line, { message: line });
       return;
     }
+    const cur = this.rec;
     if (cur.extra.length < MAX_EXTRA) cur.extra.push(line);
     else cur.droppedExtra++;
     if (cur.exceptionLines.length < MAX_EXCEPTION_LINES && isExceptionLine(line)) {
@@ -65,11 +67,26 @@ export class RecordAssembler {
     }
   }
 
+  private start(line: string, h: Header): void {
+    const r = this.rec;
+    r.file = this.file;
+    r.line = this.lineNo;
+    r.text = line;
+    r.header = h;
+    if (r.extra.length > 0) r.extra.length = 0;
+    r.droppedExtra = 0;
+    if (r.exceptionLines.length > 0) {
+      r.exceptionLines.length = 0;
+      r.exceptionLineNos.length = 0;
+    }
+    this.open = true;
+  }
+
   /** Emits the pending record (end of a file or of the input). */
   flush(): void {
-    const cur = this.cur;
-    this.cur = undefined;
-    if (cur) this.onRecord(cur);
+    if (!this.open) return;
+    this.open = false;
+    this.onRecord(this.rec);
   }
 
   get currentLine(): number {
