@@ -78,7 +78,9 @@ export const nodePgConnect: PgConnect = async (opts) => {
   try {
     await client.connect();
     await client.query(
-      `SET default_transaction_read_only = on; SET statement_timeout = ${Math.floor(opts.statementTimeoutMs ?? 30_000)}; SET lock_timeout = ${Math.floor(opts.lockTimeoutMs ?? 5_000)}`,
+      // tagged so that pg_stat_statements reports of this tool can leave its own statements out
+      "/* doodba-ops:session */ SELECT set_config('default_transaction_read_only', 'on', false), set_config('statement_timeout', $1, false), set_config('lock_timeout', $2, false)",
+      [String(Math.floor(opts.statementTimeoutMs ?? 30_000)), String(Math.floor(opts.lockTimeoutMs ?? 5_000))],
     );
   } catch (err) {
     await client.end().catch(() => undefined);

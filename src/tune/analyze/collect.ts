@@ -25,6 +25,8 @@ import type {
 } from "./types.js";
 
 export const QUERY_TAG = "doodba-ops:analyze";
+/** Every statement this tool sends starts with a `/* doodba-ops:... *\/` comment (src/platform/pg.ts tags its session setup). */
+const OWN_STATEMENTS = "/* doodba-ops:%";
 
 /** pg_settings read and shown. */
 export const SETTING_NAMES = [
@@ -127,13 +129,13 @@ class Collector {
   /** Runs `fn` under a savepoint; on error records the probe as skipped and returns `fallback`. */
   async probe<T>(name: string, fn: () => Promise<T>, fallback: T): Promise<T> {
     const sp = `doodba_ops_${++this.sp}`;
-    await this.c.query(`SAVEPOINT ${sp}`);
+    await this.q(`SAVEPOINT ${sp}`);
     try {
       const r = await fn();
-      await this.c.query(`RELEASE SAVEPOINT ${sp}`);
+      await this.q(`RELEASE SAVEPOINT ${sp}`);
       return r;
     } catch (err) {
-      await this.c.query(`ROLLBACK TO SAVEPOINT ${sp}`);
+      await this.q(`ROLLBACK TO SAVEPOINT ${sp}`);
       const msg = err instanceof Error ? err.message : String(err);
       this.skipped.push({ probe: name, reason: this.redact(msg) });
       return fallback;
@@ -240,7 +242,7 @@ async function readStatements(k: Collector, server: ServerInfo, settings: Record
   const got = await k.probe(
     "pg_stat_statements",
     async () => {
-      const where = `dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%${QUERY_TAG}%'`;
+      const where = `dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '${OWN_STATEMENTS}'`;
       const sum = await k.q(`SELECT coalesce(sum(${total}), 0)::float8 AS total FROM ${view} WHERE ${where}`);
       const rows = await k.q(
         `SELECT queryid::text AS queryid, query, calls::int8 AS calls, ${total}::float8 AS total, ${mean}::float8 AS mean, rows::int8 AS rows,
@@ -521,7 +523,7 @@ export async function collectSnapshot(client: PgClient, opts: CollectOptions): P
   const redact = opts.redact ?? ((x: string) => x);
   const step = opts.progress ?? (() => undefined);
   const k = new Collector(client, redact);
-  await client.query("BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY");
+  await client.query(`/* ${QUERY_TAG} */ BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY`);
   try {
     step("server and settings");
     const server = await readServer(k);
@@ -544,6 +546,6 @@ export async function collectSnapshot(client: PgClient, opts: CollectOptions): P
       .map((x) => ({ schema: x.schema, name: x.name, totalBytes: x.totalBytes }));
     return { server, settings, cache, statements, tables, unusedIndexes, largestTables, sessions, connections, odoo, skipped: k.skipped };
   } finally {
-    await client.query("ROLLBACK").catch(() => undefined);
+    await client.query(`/* ${QUERY_TAG} */ ROLLBACK`).catch(() => undefined);
   }
 }
