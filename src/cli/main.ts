@@ -9,6 +9,8 @@ import { VERSION } from "../version.js";
 import type { InitCliOptions } from "./commands/init.js"; // type only: the module itself is imported lazily
 import type { DoctorCliOptions, DoctorSignaturesOptions } from "./commands/doctor.js"; // type only
 import type { DoctorLogsOptions } from "./commands/doctor-logs.js"; // type only
+import type { TuneCliOptions } from "./commands/tune.js";
+import type { TuneAnalyzeOptions } from "./commands/tune-analyze.js";
 import { addBackupCommand } from "./commands/backup-spec.js"; // flags only; the backup code is imported lazily
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 3 } as const;
@@ -150,6 +152,45 @@ export function buildProgram(platform: Platform, setExit: (code: number) => void
     });
 
   addBackupCommand(program, platform, setExit);
+
+  const tune = program
+    .command("tune")
+    .description("Size Odoo and PostgreSQL for the host and the load: current vs recommended settings, and --apply to write them")
+    .argument("[dir]", "project directory", ".")
+    .option("-e, --env <name>", "environment", "prod")
+    .option("--cpus <n>", "CPU cores of the host (default: this host's)")
+    .option("--memory <size>", "RAM of the host, e.g. 8GiB, 16g, 4096m (default: this host's)")
+    .option("--from-docker", "take CPUs and RAM from the Docker engine (docker info) instead of this host")
+    .option("--users <n>", "concurrent users at peak (default: as many as the CPUs serve)")
+    .option("--heavy-ratio <r>", "share of heavy requests (reports, imports), 0-1 or a percentage (default: 0.2)")
+    .addOption(new Option("--storage <type>", "PostgreSQL storage (default: ssd)").choices(["ssd", "hdd", "san", "nvme"]))
+    .addOption(new Option("--workload <type>", "pgtune workload; Odoo is web-like (default: web)").choices(["web", "oltp", "mixed", "dw", "desktop"]))
+    .option("--pg-elsewhere", "PostgreSQL runs on another host: Odoo gets all of this one")
+    .option("--split-cron", "run crons in a cron-only (--no-http) instance; web instances get max_cron_threads = 0")
+    .addOption(new Option("--format <format>", "output format").choices(["human", "json"]).default("human"))
+    .option("--apply", "write the recommendation into the project (shows the diff, then asks)")
+    .option("-n, --dry-run", "with --apply: show the diff only")
+    .option("-y, --yes", "with --apply: do not ask")
+    .enablePositionalOptions()
+    .action(async (dir: string, opts: TuneCliOptions) => {
+      const { tuneCommand } = await import("./commands/tune.js");
+      setExit(await tuneCommand(platform, dir, opts));
+    });
+
+  tune
+    .command("analyze")
+    .description("Analyse a live PostgreSQL database, read-only: settings vs recommendation, cache hits, top queries, bloat, Odoo tables")
+    .argument("[dir]", "project directory, for --env (default: .)")
+    .option("--db <url>", "postgres:// URL or a database name (default: the PG* environment variables)")
+    .option("-e, --env <name>", "take the database from this environment of the project")
+    .option("--cpus <n>", "CPU cores of the database server (for the settings comparison)")
+    .option("--memory <size>", "RAM of the database server, e.g. 8GiB (enables the settings comparison)")
+    .option("--storage <type>", "storage of the database server: ssd, hdd, san, nvme (default: ssd)")
+    .addOption(new Option("--format <format>", "output format").choices(["human", "json"]).default("human"))
+    .action(async (dir: string | undefined, opts: Omit<TuneAnalyzeOptions, "dir">) => {
+      const { tuneAnalyzeCommand } = await import("./commands/tune-analyze.js");
+      setExit(await tuneAnalyzeCommand(platform, { ...opts, dir }));
+    });
 
   return program;
 }
