@@ -29,7 +29,7 @@ export interface TuneAnalyzeOptions {
   memory?: string;
   /** CPUs of the database server. */
   cpus?: string | number;
-  /** hdd | ssd | san (as the PostgreSQL calculator knows them). @default "ssd" */
+  /** ssd | hdd | san | nvme (as the PostgreSQL calculator knows them). @default "ssd" */
   storage?: string;
 }
 
@@ -40,7 +40,9 @@ export interface TuneAnalyzeDeps {
   thresholds?: Partial<AnalyzeThresholds>;
 }
 
-const STORAGES = ["hdd", "ssd", "san"] as const satisfies readonly NonNullable<PgTuneInput["storage"]>[];
+type Storage = NonNullable<PgTuneInput["storage"]>;
+/** What --storage takes; the PostgreSQL calculator decides what each means (nvme: its newer pgtune rules). */
+const STORAGES = ["ssd", "hdd", "san", "nvme"] as const;
 
 function parseMemory(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -59,13 +61,12 @@ function parseCpus(v: string | number | undefined): number | undefined {
   return n;
 }
 
-function parseStorage(v: string | undefined): NonNullable<PgTuneInput["storage"]> | undefined {
+function parseStorage(v: string | undefined): Storage | undefined {
   if (v === undefined) return undefined;
   const s = v.trim().toLowerCase();
-  if (s === "nvme") return "ssd";
   const found = STORAGES.find((x) => x === s);
-  if (!found) throw new UserError(`--storage must be one of ${STORAGES.join(", ")} (nvme counts as ssd), got "${v}"`);
-  return found;
+  if (!found) throw new UserError(`--storage must be one of ${STORAGES.join(", ")}, got "${v}"`);
+  return found as Storage;
 }
 
 interface ErrorLike {

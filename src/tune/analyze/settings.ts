@@ -86,15 +86,23 @@ export function parsePgValue(v: string): number | undefined {
   return m[2] ? x * (UNIT_KB[m[2]] ?? 1) : x;
 }
 
-/** PostgreSQL major from server_version_num (150018 -> 15; 90624 -> 9, close enough for pgtune). */
+/** PostgreSQL major from server_version_num, as pgtune numbers them: 150018 -> 15; 90624 -> 9.6. */
 export function pgMajorOf(versionNum: number): number {
-  return Math.floor(versionNum / 10000);
+  const major = Math.floor(versionNum / 10000);
+  return versionNum >= 100000 ? major : major + (Math.floor(versionNum / 100) % 100) / 10;
 }
 
 export function compareSettings(current: Record<string, PgSettingRow>, basis: RecommendationBasis | null): SettingComparison[] {
-  const rec = basis
-    ? tunePostgres({ memoryBytes: basis.memoryBytes, cpus: basis.cpus ?? 1, maxConnections: basis.maxConnections, storage: basis.storage, version: basis.version })
-    : undefined;
+  let rec: Record<string, string> | undefined;
+  let noRec = "RAM unknown: pass --memory (and --cpus) for a recommendation";
+  if (basis) {
+    try {
+      rec = tunePostgres({ memoryBytes: basis.memoryBytes, cpus: basis.cpus ?? 1, maxConnections: basis.maxConnections, storage: basis.storage, version: basis.version });
+    } catch (e) {
+      // the calculator refuses servers it has no rules for (older than 9.5)
+      noRec = `no recommendation for this server: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
   const out: SettingComparison[] = [];
   for (const name of SHOWN_SETTINGS) {
     const row = current[name];
@@ -107,7 +115,7 @@ export function compareSettings(current: Record<string, PgSettingRow>, basis: Re
     }
     if (!rec || r === undefined) {
       const why = !rec
-        ? "RAM unknown: pass --memory (and --cpus) for a recommendation"
+        ? noRec
         : PARALLEL.has(name)
           ? basis?.cpus === undefined
             ? "CPUs unknown: pass --cpus"

@@ -156,7 +156,7 @@ describe("flags", () => {
     [{ memory: "lots" }, "--memory needs a size"],
     [{ cpus: "0" }, "--cpus needs a whole number"],
     [{ cpus: "2.5" }, "--cpus needs a whole number"],
-    [{ storage: "tape" }, "--storage must be one of hdd, ssd, san"],
+    [{ storage: "tape" }, "--storage must be one of ssd, hdd, san, nvme"],
   ])("GIVEN %o THEN exit 2 before connecting (%s)", async (flags, text) => {
     await expect(tuneAnalyzeCommand(platform, { db: "postgres://x@127.0.0.1:1/x", format: "human", ...flags })).rejects.toThrow(text);
   });

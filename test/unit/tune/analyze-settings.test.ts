@@ -23,7 +23,8 @@ describe("parsePgValue", () => {
     expect(parsePgValue("1.1")).toBe(1.1);
     expect(parsePgValue("off")).toBeUndefined();
     expect(pgMajorOf(150018)).toBe(15);
-    expect(pgMajorOf(90624)).toBe(9);
+    expect(pgMajorOf(90624)).toBe(9.6);
+    expect(pgMajorOf(100023)).toBe(10);
   });
 });
 
