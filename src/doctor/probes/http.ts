@@ -158,9 +158,10 @@ export async function probeOdooHttp(kind: HttpKind, ep: OdooEndpoint, opts: Http
       insecure = true;
       got = await getFollow(opts.client, url, timeoutMs, true);
     }
-    reached = true;
     const { res } = got;
-    if (res.tls && !insecure) certFindings(res, got.url, opts, out.findings);
+    // the bus is tried through the proxy only when the proxy serves Odoo at all (no 5xx, no 404)
+    reached = res.status < 400;
+    if (res.tls) certFindings(res, got.url, opts, out.findings);
     const health = parseHealth(res.body);
     if (modern && res.status === 200 && health?.status === "pass") {
       const db = health.db_server_status === true ? "; database reachable (db_server_status)" : health.db_server_status === undefined ? "; this Odoo build does not report db_server_status" : "";
@@ -195,7 +196,7 @@ export async function probeOdooHttp(kind: HttpKind, ep: OdooEndpoint, opts: Http
     return out;
   }
   if (!reached && kind === "proxy") {
-    out.probes.push(probe(i.bus, t.bus, "skipped", "the proxy did not answer /web/health, so the bus route was not tried"));
+    out.probes.push(probe(i.bus, t.bus, "skipped", "the proxy does not serve /web/health (see the finding above), so the bus route was not tried"));
     return out;
   }
   const healthUrl = joinUrl(ep.busBase, "/websocket/health");

@@ -103,10 +103,6 @@ function maxSum(t: Timeline): number {
   return Math.max(1, ...t.buckets.map((b) => b.errors + b.http5xx));
 }
 
-function fmt(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
-}
-
 /**
  * Inline SVG bar chart: log errors as bars, HTTP 5xx as a line with dots, y axis from 0 to the
  * maximum, x labels at the start, middle and end. Self-contained (no fonts or styles from outside
@@ -132,10 +128,12 @@ export function timelineSvg(t: Timeline): string {
     `<title id="tl-title">${escapeHtml(`Errors per ${per}: ${t.totalErrors} log errors, ${t.total5xx} HTTP 5xx`)}</title>`,
   );
   // axes and grid
-  for (const v of [0, t.max / 2, t.max]) {
+  // whole-number ticks: 0, the middle (when it is a distinct whole number), the maximum
+  const ticks = [...new Set([0, t.max >= 4 ? Math.round(t.max / 2) : 0, t.max])];
+  for (const v of ticks) {
     const yy = y(v).toFixed(1);
     parts.push(`<line x1="${left}" y1="${yy}" x2="${W - right}" y2="${yy}" stroke="#ddd" stroke-width="1"/>`);
-    parts.push(`<text x="${left - 6}" y="${(Number(yy) + 4).toFixed(1)}" text-anchor="end" fill="#555">${fmt(Number(v.toFixed(1)))}</text>`);
+    parts.push(`<text x="${left - 6}" y="${(Number(yy) + 4).toFixed(1)}" text-anchor="end" fill="#555">${v}</text>`);
   }
   parts.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#888" stroke-width="1"/>`);
   // bars
