@@ -93,9 +93,9 @@ export function resolveConn(conn: PgConn, environ: Record<string, string | undef
   return { pgEnv, database: pgEnv.PGDATABASE, secrets, description, binDir: conn.binDir };
 }
 
-/** Replaces the password of any postgres URL in `text` by `***`. */
+/** Replaces the password of any URL in `text` (postgres://user:pw@..., also other schemes) by `***`. */
 export function maskUrl(text: string): string {
-  return text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, "$1***@").replace(/([?&]password=)[^&\s]*/gi, "$1***");
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, "$1***@").replace(/([?&]password=)[^&\s]*/gi, "$1***");
 }
 
 /** Masks URLs and every known secret in a message. */

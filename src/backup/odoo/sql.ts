@@ -4,7 +4,8 @@
  * Exact row count of every table whose data pg_dump writes: ordinary tables and partitions
  * (relkind 'r'; a partitioned parent holds no rows itself), not temporary ones, not the system
  * schemas, and not tables that belong to an extension (pg_dump leaves those to CREATE
- * EXTENSION). `query_to_xml` runs one `count(*)` per table inside this single statement, so the
+ * EXTENSION). `FROM ONLY`: Odoo's ir_actions is the parent of ir_act_window & co. (table
+ * inheritance); pg_dump writes each table's own rows, so that is what is counted. `query_to_xml` runs one `count(*)` per table inside this single statement, so the
  * whole set is read in one snapshot without PL/pgSQL (it works in a READ ONLY transaction).
  *
  * Cost: one sequential (or index-only) scan per table, i.e. reading the database once more. It
@@ -12,7 +13,7 @@
  */
 export const ROW_COUNTS_SQL = `
 SELECT n.nspname || '.' || c.relname AS t,
-       (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint AS n
+       (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', n.nspname, c.relname), false, true, '')))[1]::text::bigint AS n
   FROM pg_class c
   JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind = 'r'

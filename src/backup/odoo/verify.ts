@@ -52,6 +52,8 @@ export interface RestoreTestOptions {
 
 export interface RestoreTestResult extends RowCountComparison {
   scratchDb: string;
+  /** Counts found in the restored scratch database. */
+  actual: Record<string, number>;
   warnings: string[];
   seconds: number;
 }
@@ -65,7 +67,7 @@ export async function restoreTest(platform: BackupPlatform, conn: PgConn, source
     const r = await restoreIn(s, source, { db: scratch, jobs: opts.jobs, unaccent: opts.unaccent, maintenanceDb: maint, progress: opts.progress });
     opts.progress?.({ phase: "count" });
     const actual = rowCountsFromRows(await query<{ t: string; n: number }>(s, scratch, ROW_COUNTS_SQL));
-    return { ...compareRowCounts(opts.expected, actual), scratchDb: scratch, warnings: r.warnings, seconds: (Date.now() - started) / 1000 };
+    return { ...compareRowCounts(opts.expected, actual), actual, scratchDb: scratch, warnings: r.warnings, seconds: (Date.now() - started) / 1000 };
   } finally {
     await dropDatabase(s, scratch, maint).catch(() => undefined);
   }
