@@ -19,14 +19,21 @@ export interface PgClient {
 }
 
 export interface PgConnectOptions {
-  /** A `postgres://` / `postgresql://` URL. Its parts win over the separate fields below. */
+  /**
+   * A `postgres://` URL handed to the driver as is (its parts win over the fields below, and the
+   * driver fills gaps from process.env). Prefer the separate fields.
+   */
   connectionString?: string;
   host?: string;
   port?: number;
   user?: string;
   password?: string;
   database?: string;
-  /** libpq sslmode (disable, prefer, require, verify-ca, verify-full). @default libpq's: no TLS unless the URL asks */
+  /**
+   * libpq sslmode: disable, allow and prefer connect without TLS (no fallback logic here);
+   * require encrypts without checking the certificate; verify-ca and verify-full check it.
+   * @default no TLS
+   */
   sslmode?: string;
   /** Per-statement limit set on the session. @default 30000 */
   statementTimeoutMs?: number;

@@ -148,7 +148,7 @@ describe.skipIf(!HAVE_PG || !HAVE_UNZIP)(`tune analyze on a real PostgreSQL with
     await Promise.all([A?.stop(), B?.stop()]);
     if (work) rmSync(work, { recursive: true, force: true });
     cleanupProjects();
-  });
+  }, 60_000);
 
   describe("the loaded database", () => {
     let report: AnalyzeReport;
@@ -178,7 +178,7 @@ describe.skipIf(!HAVE_PG || !HAVE_UNZIP)(`tune analyze on a real PostgreSQL with
     afterAll(async () => {
       A.psql("postgres", `SELECT pg_cancel_backend(${longPid});`);
       await Promise.all(held.map((c) => c.close()));
-    });
+    }, 30_000);
 
     it("GIVEN 200,000 bus_bus rows from three days ago and Odoo's autovacuum job off THEN bus-old-messages and autovacuum-cron-inactive fire with the counts", () => {
       const f = one(report, "bus-old-messages");
@@ -303,7 +303,7 @@ describe.skipIf(!HAVE_PG || !HAVE_UNZIP)(`tune analyze on a real PostgreSQL with
     let report: AnalyzeReport;
     beforeAll(async () => {
       report = await analyze(B, "acme");
-    });
+    }, 30_000);
 
     it("THEN pg-stat-statements-missing explains shared_preload_libraries, CREATE EXTENSION and the postgres-autoconf CONF_EXTRA line", () => {
       const f = one(report, "pg-stat-statements-missing");
@@ -436,10 +436,14 @@ describe.skipIf(!HAVE_PG || !HAVE_UNZIP)(`tune analyze on a real PostgreSQL with
       expect(r.stdout).toContain("Cache and activity");
     });
 
-    it("GIVEN the PG* variables only THEN it connects with them", async () => {
+    it("GIVEN the PG* variables only, or a URL without password and PGPASSWORD THEN it connects with them", async () => {
       const r = await runCommand({ format: "json" }, { PGHOST: "127.0.0.1", PGPORT: String(A.port), PGUSER: "analyst", PGPASSWORD: SECRET, PGDATABASE: "acme_clean" });
       expect(r.code).toBe(0);
       expect((JSON.parse(r.stdout) as { target: { url: string; source: string } }).target).toEqual({ url: `postgres://analyst:***@127.0.0.1:${A.port}/acme_clean`, source: "environment" });
+      // a URL without its password takes PGPASSWORD (scram checks it: a wrong one would fail)
+      const u = await runCommand({ db: `postgres://analyst@127.0.0.1:${A.port}/acme_clean?sslmode=disable`, format: "json" }, { PGPASSWORD: SECRET });
+      expect(u.code).toBe(0);
+      expect(u.stdout + u.stderr).not.toContain(SECRET);
     });
 
     it("GIVEN the analysis session THEN it cannot write (read-only by default)", async () => {

@@ -46,6 +46,7 @@ export function redactor(secrets: readonly string[]): (text: string) => string {
     if (!sec) continue;
     variants.add(sec);
     variants.add(encodeURIComponent(sec));
+    variants.add(JSON.stringify(sec).slice(1, -1)); // as it would appear inside a JSON string
   }
   // longest first, so that a secret containing another is replaced whole
   const list = [...variants].sort((a, b) => b.length - a.length);
@@ -119,11 +120,17 @@ function fromUrl(url: string, environ: Record<string, string | undefined>): Conn
   const database = u.pathname.length > 1 ? decodeURIComponent(u.pathname.slice(1)) : envValue(environ, "PGDATABASE");
   const port = u.port ? Number(u.port) : parsePort(envValue(environ, "PGPORT"), "PGPORT");
   const host = u.hostname ? u.hostname.replace(/^\[|\]$/g, "") : (u.searchParams.get("host") ?? envValue(environ, "PGHOST"));
-  const params = [...u.searchParams.entries()].filter(([k]) => k !== "password" && k !== "host");
+  const unsupported = [...u.searchParams.keys()].filter((k) => !["password", "host", "sslmode"].includes(k));
+  if (unsupported.length > 0) {
+    throw new UserError(`--db: the URL parameter${unsupported.length > 1 ? "s" : ""} ${unsupported.join(", ")} ${unsupported.length > 1 ? "are" : "is"} not supported (only sslmode and host)`, {
+      hint: "Remove them; set a role's defaults with ALTER ROLE if needed.",
+    });
+  }
+  const params = [...u.searchParams.entries()].filter(([k]) => k === "sslmode");
   const extra = params.length ? `?${params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")}` : "";
   return {
-    // the URL itself goes to the driver (sslmode, options...); the PG* variables fill what it leaves out
-    connect: { connectionString: url, host, port, user, password: password ?? queryPassword ?? envPassword, database },
+    // the parts, not the URL, go to the driver: the PG* variables of this platform fill what the URL leaves out
+    connect: { host, port, user, password: password ?? queryPassword ?? envPassword, database, sslmode: u.searchParams.get("sslmode") ?? envValue(environ, "PGSSLMODE") },
     display: displayUrl({ host, port, user, password: password ?? queryPassword ?? envPassword, database, extra }),
     source: "url",
     secrets,

@@ -39,13 +39,15 @@ describe("maskUrls and redactor", () => {
   it("removes the secret in clear and percent-encoded, longest first", () => {
     const r = redactor([SECRET, "ss"]);
     expect(r(`a ${SECRET} b ${ENC} c`)).toBe("a *** b *** c");
+    expect(redactor(['q"uo\\te'])(JSON.stringify({ x: 'q"uo\\te' }))).toBe('{"x":"***"}');
   });
 });
 
 describe("resolveTarget", () => {
   it("GIVEN --db with a percent-encoded password THEN the driver gets it decoded and the display masks it", () => {
     const t = resolveTarget({ db: `postgres://odoo:${ENC}@10.0.0.5:6432/prod?sslmode=require` }, {}, noProject);
-    expect(t.connect).toMatchObject({ host: "10.0.0.5", port: 6432, user: "odoo", password: SECRET, database: "prod" });
+    expect(t.connect).toMatchObject({ host: "10.0.0.5", port: 6432, user: "odoo", password: SECRET, database: "prod", sslmode: "require" });
+    expect(t.connect.connectionString).toBeUndefined();
     expect(t.display).toBe("postgres://odoo:***@10.0.0.5:6432/prod?sslmode=require");
     expect(t.secrets).toContain(SECRET);
     expect(t.source).toBe("url");
@@ -77,6 +79,7 @@ describe("resolveTarget", () => {
       () => resolveTarget({ db: `host=h password=${SECRET}` }, {}, noProject),
       () => resolveTarget({ db: "x", env: "prod" }, {}, noProject),
       () => resolveTarget({ db: "prod" }, { PGPORT: "fivefour" }, noProject),
+      () => resolveTarget({ db: `postgres://root:${SECRET}@h/d?options=-c%20x%3D1` }, {}, noProject),
     ];
     for (const c of cases) {
       const e = userError(c);
