@@ -133,8 +133,10 @@ export class YamlEditor {
     // Walk down the existing mappings.
     let map: unknown = this.doc.contents;
     let depth = 0;
+    let flow: { map: YAMLMap; path: YPath } | undefined;
     for (; depth < path.length - 1; depth++) {
       if (!isMap(map)) break;
+      if (map.flow && !flow) flow = { map, path: path.slice(0, depth) };
       const k = path[depth] as string;
       const child = map.get(k, true);
       if (!isMap(child)) {
@@ -153,6 +155,19 @@ export class YamlEditor {
       map = child;
     }
     if (!isMap(map)) throw new UserError(`${this.file}: ${path.slice(0, depth).join(".") || "the document"} is not a mapping`);
+    if (map.flow && !flow) flow = { map, path: path.slice(0, depth) };
+    if (flow) {
+      // Inside a flow mapping (`{memory: 4G}`): the whole flow mapping is written again.
+      if (isDeepStrictEqual(this.get(path), value)) return;
+      this.checkAnchor(flow.map, flow.path);
+      if (!this.pending.has(flow.map)) this.pending.set(flow.map, { map: flow.map, path: flow.path, entries: new Map() });
+      const base = this.get(path.slice(0, depth + 1));
+      const rest = path.slice(depth);
+      let nested: unknown = value;
+      for (let i = rest.length - 1; i >= 1; i--) nested = { [rest[i] as string]: nested };
+      this.setExpected(path.slice(0, depth + 1), isObj(base) && isObj(nested) ? deepMerge(base, nested) : nested);
+      return;
+    }
     if (depth === path.length - 1) {
       const existing = map.get(key, true) as Node | undefined;
       if (existing !== undefined && existing !== null) {
@@ -336,8 +351,7 @@ export class YamlEditor {
     if (p.map.flow) {
       const r = p.map.range;
       if (!r) throw new Error("no source range");
-      const merged = { ...(p.map.toJS(this.doc) as Record<string, unknown>), ...obj };
-      return { start: r[0], end: r[1], text: flowValue(merged) };
+      return { start: r[0], end: r[1], text: flowValue(this.get(p.path)) };
     }
     const first = p.map.items[0] as Pair | undefined;
     const firstKey = first && isScalar(first.key) ? first.key.range?.[0] : undefined;
