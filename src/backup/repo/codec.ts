@@ -14,13 +14,15 @@
  * SQL text at ratio 0.13), but the decision still saves the compress-then-discard work and the
  * frame overhead. It is made by magic bytes of formats that are compressed already (JPEG, PNG,
  * GIF, WebP, ZIP/Office/ODF, gzip, bzip2, xz, 7z, zstd, MP4/MOV, MP3, WOFF2) and otherwise by a
- * sample: the first 64 KiB are compressed at level 1, and compression is kept when the sample
- * shrinks below 90%. Objects under 64 bytes are stored as they are.
+ * sample: four 16 KiB slices spread over the object (a dump chunk can mix text and compressed
+ * blobs; one slice at the start misjudged such chunks) are compressed at level 1, and compression
+ * is kept when the sample shrinks below 90%. Objects under 64 bytes are stored as they are.
  */
 import { createRequire } from "node:module";
 
 export const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 const SAMPLE = 64 * 1024;
+const SLICE = 16 * 1024;
 const MIN_SIZE = 64;
 const PAYS_BELOW = 0.9;
 
@@ -41,6 +43,18 @@ function loadZstd(): Zstd {
   }
   return zstd;
 }
+
+// The binding's Encoder/Decoder hold no compression state (a context per call), so one instance per level serves every call.
+const encoders = new Map<number, InstanceType<Zstd["Encoder"]>>();
+function encoder(level: number): InstanceType<Zstd["Encoder"]> {
+  let e = encoders.get(level);
+  if (!e) {
+    e = new (loadZstd().Encoder)(level);
+    encoders.set(level, e);
+  }
+  return e;
+}
+let decoderInstance: InstanceType<Zstd["Decoder"]> | undefined;
 
 function startsWith(b: Buffer, sig: number[], at = 0): boolean {
   if (b.length < at + sig.length) return false;
@@ -76,9 +90,14 @@ export interface CompressionSetting {
 export function compressionPays(plain: Buffer): boolean {
   if (plain.length < MIN_SIZE) return false;
   if (looksCompressed(plain)) return false;
-  const sample = plain.length <= SAMPLE ? plain : plain.subarray(0, SAMPLE);
-  const z = loadZstd();
-  const c = new z.Encoder(1).encodeSync(sample);
+  const sample =
+    plain.length <= SAMPLE
+      ? plain
+      : Buffer.concat([0, 1, 2, 3].map((i) => {
+          const at = Math.floor(((plain.length - SLICE) * i) / 3);
+          return plain.subarray(at, at + SLICE);
+        }));
+  const c = encoder(1).encodeSync(sample);
   return c.length < sample.length * PAYS_BELOW;
 }
 
@@ -87,9 +106,8 @@ export async function encodePlain(plain: Buffer, setting: CompressionSetting): P
   const mustFrame = startsWith(plain, [0x28, 0xb5, 0x2f, 0xfd]);
   const want = setting.kind === "zstd" && compressionPays(plain);
   if (!want && !mustFrame) return { data: plain, compressed: false };
-  const z = loadZstd();
   // off the main thread (libuv pool): hashing and encryption of other objects go on meanwhile
-  const data = await new z.Encoder(setting.level ?? 3).encode(plain);
+  const data = await encoder(setting.level ?? 3).encode(plain);
   return { data, compressed: true };
 }
 
@@ -98,8 +116,8 @@ export async function decodePlain(stored: Buffer, maxSize: number): Promise<Buff
   if (!startsWith(stored, [0x28, 0xb5, 0x2f, 0xfd])) return stored;
   const declared = frameContentSize(stored);
   if (declared !== undefined && declared > maxSize) throw new Error(`zstd frame declares ${declared} bytes, more than the ${maxSize} expected`);
-  const z = loadZstd();
-  const out = await new z.Decoder().decode(stored);
+  decoderInstance ??= new (loadZstd().Decoder)();
+  const out = await decoderInstance.decode(stored);
   if (out.length > maxSize) throw new Error(`zstd frame decoded to ${out.length} bytes, more than the ${maxSize} expected`);
   return out;
 }

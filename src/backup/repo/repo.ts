@@ -37,7 +37,7 @@ import { acquireLock, type LockOptions, type RepoLock } from "./lock.js";
 import { planRetention, type RetentionPlan, type RetentionPolicy } from "./retention.js";
 
 export const CONFIG_KEY = "config.json";
-export const DEFAULT_CHUNK_SIZE = 8 << 20;
+export const DEFAULT_CHUNK_SIZE = 4 << 20;
 const MIN_CHUNK = 64 << 10;
 const MAX_CHUNK = 64 << 20;
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -57,7 +57,10 @@ export interface RepoOptions {
   identity?: string | readonly string[];
   /** Objects processed in parallel. @default 4 */
   concurrency?: number;
-  /** Plaintext bytes in flight at most (memory bound). @default max(4 * chunkSize, 32 MiB) */
+  /**
+   * Plaintext bytes in flight at most. Each chunk in flight also holds its compressed and encrypted
+   * copies, so peak memory is about 3x this plus the chunk being read. @default max(2 * chunkSize, 8 MiB)
+   */
   memoryBudget?: number;
   now?: () => Date;
   randomBytes?: (n: number) => Buffer;
@@ -68,7 +71,11 @@ export interface RepoOptions {
 
 export interface InitOptions extends RepoOptions {
   encryption?: RepoConfig["encryption"];
-  /** @default 8 MiB */
+  /**
+   * Content longer than this is cut into chunks. 4 MiB keeps a chunk (with its compressed and
+   * encrypted copies) small enough that peak memory stays well under 200 MB, and makes single PUTs
+   * on S3 (under the 5 MiB multipart minimum). @default 4 MiB
+   */
   chunkSize?: number;
   compression?: RepoConfig["compression"];
 }
@@ -267,7 +274,7 @@ export class Repo {
     this.store = store;
     this.config = config;
     this.concurrency = Math.max(1, opts.concurrency ?? 4);
-    this.budget = new ByteBudget(opts.memoryBudget ?? Math.max(4 * config.chunkSize, 32 << 20));
+    this.budget = new ByteBudget(opts.memoryBudget ?? Math.max(2 * config.chunkSize, 8 << 20));
     this.now = opts.now ?? (() => new Date());
     this.rnd = opts.randomBytes ?? ((n) => nodeRandomBytes(n));
     this.lockEnv = { host: opts.host, pid: opts.pid };
@@ -436,7 +443,8 @@ export class Repo {
       inflight.add(t);
     };
     const source: Iterable<unknown> | AsyncIterable<unknown> = Buffer.isBuffer(src) ? [src] : src;
-    let parts: Buffer[] = [];
+    // one buffer per chunk, filled in place: no list of pieces and no concatenation copy
+    let buf: Buffer | undefined;
     let have = 0;
     let reserved = 0;
     try {
@@ -444,28 +452,30 @@ export class Repo {
         if (failure) break;
         let b = toBuffer(c);
         while (b.length > 0) {
-          if (reserved === 0) {
+          if (!buf) {
             await this.budget.acquire(cs);
             reserved = cs;
+            buf = Buffer.allocUnsafe(cs);
           }
           const take = Math.min(cs - have, b.length);
-          parts.push(take === b.length ? b : b.subarray(0, take));
+          b.copy(buf, have, 0, take);
           have += take;
           b = b.subarray(take);
           if (have === cs) {
-            launch(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, have), reserved);
-            parts = [];
+            launch(buf, reserved);
+            buf = undefined;
             have = 0;
             reserved = 0;
           }
         }
       }
       if (!failure && (have > 0 || chunks.length === 0)) {
-        if (reserved === 0) {
+        if (!buf) {
           await this.budget.acquire(have);
           reserved = have;
         }
-        launch(Buffer.concat(parts, have), reserved);
+        launch(buf ? Buffer.from(buf.subarray(0, have)) : Buffer.alloc(0), reserved);
+        buf = undefined;
         reserved = 0;
       }
     } catch (e) {
