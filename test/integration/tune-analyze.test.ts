@@ -13,7 +13,7 @@
  * Nothing here is a test double: the sessions are real connections, the load real SQL.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -452,6 +452,31 @@ describe.skipIf(!HAVE_PG || !HAVE_UNZIP)(`tune analyze on a real PostgreSQL with
         await expect(c.query("CREATE TABLE x_should_not_exist (id int)")).rejects.toThrow(/read-only transaction/);
       } finally {
         await c.close();
+      }
+    });
+
+    it("GIVEN the real CLI (bin/doodba-ops.js, a child process) THEN exit 0 with a report, exit 2 through the error boundary on a wrong password, the password in no output", () => {
+      if (!existsSync(join(REPO_ROOT, "dist", "cli", "commands", "tune-analyze.js"))) execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
+      const cli = (args: string[]) => {
+        const r = spawnSync(process.execPath, [join(REPO_ROOT, "bin", "doodba-ops.js"), ...args], { encoding: "utf8", timeout: 60_000, env: { ...process.env, NO_COLOR: "1", PGPASSWORD: "" } });
+        return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+      };
+      const ok = cli(["tune", "analyze", "--db", `postgres://analyst:${encodeURIComponent(SECRET)}@127.0.0.1:${A.port}/acme_load`, "--memory", "8GiB", "--cpus", "4", "--format", "json"]);
+      expect(ok.stderr).not.toContain("error");
+      expect(ok.code).toBe(0);
+      const doc = JSON.parse(ok.stdout) as { target: { url: string }; findings: { id: string }[]; settings: { basis: { memoryBytes: number } } };
+      expect(doc.target.url).toBe(`postgres://analyst:***@127.0.0.1:${A.port}/acme_load`);
+      expect(doc.settings.basis.memoryBytes).toBe(8 * 1024 ** 3);
+      expect(doc.findings.map((f) => f.id)).toContain("bus-old-messages");
+      const bad = cli(["tune", "analyze", "--db", `postgres://analyst:${encodeURIComponent(`${SECRET}x`)}@127.0.0.1:${A.port}/acme_load`]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^doodba-ops: error: cannot connect to postgres:\/\/analyst:\*\*\*@127\.0\.0\.1:\d+\/acme_load: password authentication failed/m);
+      expect(bad.stderr).toContain("  hint: ");
+      for (const r of [ok, bad]) {
+        for (const text of [r.stdout, r.stderr]) {
+          expect(text).not.toContain(SECRET);
+          expect(text).not.toContain(encodeURIComponent(SECRET));
+        }
       }
     });
 
