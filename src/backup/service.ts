@@ -21,12 +21,12 @@ import { dumpDatabase } from "./odoo/dump.js";
 import { filesOf, type BackupPlatform } from "./odoo/files.js";
 import type { PgConn } from "./odoo/conn.js";
 import { databaseExists, pgSession } from "./odoo/pg.js";
-import { restoreDatabase, type RestoreSource } from "./odoo/restore.js";
+import { restoreDatabase, spoolToFile, type RestoreSource } from "./odoo/restore.js";
 import type { NeutralizeReport } from "./odoo/neutralize.js";
 import { checkFilestoreTarget, openFilestoreWriter, type FilestoreRestoreResult } from "./odoo/filestore.js";
 import { restoreTest, PlainDumpRowCounter } from "./odoo/verify.js";
 import { buildManifest, openOdooZip, backupFileKind, plainSqlFromDump, releaseFromMajor, writeOdooZip, type ZipFileSource } from "./odoo/zip.js";
-import { mapLimit } from "./repo/limit.js";
+import { ByteBudget, mapLimit } from "./repo/limit.js";
 import { MANIFEST_FORMAT_VERSION, type DatabaseDump, type FilestoreEntry, type ObjectRef, type ProgressSink, type SnapshotManifest } from "./types.js";
 import { maskSecrets, maskUrl, type DbSource, type FilestoreSource } from "./sources.js";
 
@@ -41,9 +41,19 @@ export interface BackupContext {
   log: (line: string) => void;
 }
 
+/**
+ * Plaintext bytes in flight in the repository (chunks being hashed, compressed, encrypted,
+ * stored). Each chunk briefly exists three times (plain, compressed, encrypted), and the dump and
+ * the filestore share it: 24 MiB keeps the whole process under 200 MB of RSS (bench/README.md).
+ * DOODBA_OPS_MEMORY_BUDGET_MIB overrides it.
+ */
+export const MEMORY_BUDGET = 24 << 20;
+
 async function open(ctx: BackupContext, opts: { needRead?: boolean } = {}): Promise<Repo> {
   const store = openStore(ctx.repoUrl, { environ: ctx.platform.environ });
-  const repo = await openRepo(store, { identity: ctx.identities, now: ctx.platform.now, randomBytes: ctx.platform.randomBytes });
+  const mib = Number(ctx.platform.environ.DOODBA_OPS_MEMORY_BUDGET_MIB);
+  const memoryBudget = Number.isFinite(mib) && mib >= 1 ? mib << 20 : MEMORY_BUDGET;
+  const repo = await openRepo(store, { identity: ctx.identities, now: ctx.platform.now, randomBytes: ctx.platform.randomBytes, memoryBudget });
   if (opts.needRead && !repo.canRead) {
     throw new UserError(`The repository at ${maskUrl(store.description)} is encrypted and no age identity was given`, {
       hint: "Pass --identity-file <file with AGE-SECRET-KEY-1...>, or set DOODBA_OPS_AGE_IDENTITY_FILE / DOODBA_OPS_AGE_IDENTITY.",
@@ -134,7 +144,7 @@ export async function createBackup(ctx: BackupContext, opts: CreateOptions): Pro
   const secrets = [opts.db.env.PGPASSWORD];
   const phases: Record<string, number> = {};
   try {
-    return await repo.withLock({ purpose: "backup" }, async () => {
+    return await repo.withLock({ purpose: "backup", onWarning: (m) => ctx.log(`doodba-ops: ${m}`) }, async () => {
       repo.resetCounters();
       let previous: SnapshotManifest | undefined;
       if (opts.filestore) {
@@ -337,6 +347,11 @@ function restoreSource(repo: Repo, d: DatabaseDump): RestoreSource {
   return d.format === "custom" ? { format: "custom", stream: repo.openObject(only.object) } : { format: "plain", stream: repo.openObject(only.object) };
 }
 
+/** Custom dumps from this size are restored with pg_restore -j (spooled to a temp file). */
+export const SPOOL_MIN_BYTES = 64 << 20;
+/** Parallel pg_restore jobs for large dumps, unless --jobs says otherwise. */
+export const DEFAULT_RESTORE_JOBS = 2;
+
 export interface RestorePlan {
   manifest: SnapshotManifest;
   /** The target server, PGDATABASE = the database to restore into. */
@@ -392,25 +407,45 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
   const writer = plan.filestoreDir && m.filestore ? await openFilestoreWriter(platform, { dir: plan.filestoreDir, force: opts.force }) : undefined;
   let fsDone: Promise<void> | undefined;
   if (writer) {
+    // Memory: every object being read holds up to two chunks (one prefetched); the budget bounds
+    // the chunks of all files in flight, like the backup side.
+    const chunk = repo.config.chunkSize;
+    const budget = new ByteBudget(Math.max(MEMORY_BUDGET, 2 * chunk));
     const total = files.reduce((a, f) => a + f.size, 0);
     let doneBytes = 0;
     let doneItems = 0;
     fsDone = mapLimit(files, repo.concurrency, async (f) => {
-      await writer.write(f.path, repo.openObject(f.object), { mtimeMs: f.mtimeMs });
+      const cost = Math.min(f.size, 2 * chunk);
+      await budget.acquire(cost);
+      try {
+        await writer.write(f.path, repo.openObject(f.object), { mtimeMs: f.mtimeMs });
+      } finally {
+        budget.release(cost);
+      }
       doneItems++;
       doneBytes += f.size;
       if (doneItems % 64 === 0 || doneItems === files.length) ctx.progress({ phase: "restore filestore", doneItems, totalItems: files.length, doneBytes, totalBytes: total });
     }).then(() => undefined);
     fsDone.catch(() => undefined);
   }
+  // pg_restore -j needs a seekable file: a large custom dump is spooled to a temp file first (the
+  // time it takes is won back by building indexes in parallel); small ones stream.
+  const jobs = opts.jobs ?? (m.database.format === "custom" && (m.database.files[0]?.object.size ?? 0) >= SPOOL_MIN_BYTES ? DEFAULT_RESTORE_JOBS : 1);
+  let spool: { path: string; cleanup: () => Promise<void> } | undefined;
+  let source = restoreSource(repo, m.database);
+  if (jobs > 1 && source.format === "custom" && "stream" in source) {
+    ctx.progress({ phase: "spool dump" });
+    spool = await spoolToFile(platform, source.stream);
+    source = { format: "custom", path: spool.path };
+  }
   let fsResult: FilestoreRestoreResult | undefined;
   try {
-    const r = await restoreDatabase(platform, pgConn(plan.server), restoreSource(repo, m.database), {
+    const r = await restoreDatabase(platform, pgConn(plan.server), source, {
       db: plan.target,
       force: opts.force,
       copy: opts.copy,
       neutralize: opts.neutralize,
-      jobs: opts.jobs,
+      jobs,
       progress: ctx.progress,
       beforeSwap: async () => {
         if (!writer) return;
@@ -437,6 +472,8 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
     }
     if (e instanceof Error) e.message = maskSecrets(maskUrl(e.message), [plan.server.env.PGPASSWORD]);
     throw e;
+  } finally {
+    await spool?.cleanup().catch(() => undefined);
   }
 }
 
@@ -517,7 +554,7 @@ export async function importBackup(ctx: BackupContext, opts: { file: string; as?
     });
   }
   const repo = await open(ctx);
-  return await repo.withLock({ purpose: "import" }, async () => {
+  return await repo.withLock({ purpose: "import", onWarning: (m) => ctx.log(`doodba-ops: ${m}`) }, async () => {
     repo.resetCounters();
     let database: DatabaseDump;
     let filestore: SnapshotManifest["filestore"];
