@@ -31,7 +31,9 @@ export const SYMPTOM_LINKS: readonly SymptomLink[] = [
   { name: "modules that fail to load", symptom: /module/i, rules: ["addons-repo-without-source", "addon-in-two-repos"] },
   { name: "concurrent updates and cron failures", symptom: /serializ|concurren|deadlock|lock-not-available|cron-(overdue|failing|exception|job-failed)/i, rules: ["cron-on-every-replica"] },
   { name: "cron threads dying with the database (threaded server)", symptom: /cron-thread-died|db-unreachable|database-unreachable/i, rules: ["workers-not-set", "depends-on-not-healthy"] },
-  { name: "containers restarting or unhealthy", symptom: /restart|unhealthy|not-running|without-container/i, rules: ["no-healthcheck", "depends-on-not-healthy", "no-restart-policy"] },
+  { name: "containers that stay down after they stop", symptom: /container-not-running|without-container|environment-not-running|oom-killed/i, rules: ["no-restart-policy"] },
+  { name: "containers restarting", symptom: /container-restart/i, rules: ["depends-on-not-healthy"] },
+  { name: "Odoo down or stuck while its container runs", symptom: /odoo-not-answering|bad-gateway|database-unreachable|db-unreachable/i, rules: ["no-healthcheck", "depends-on-not-healthy"] },
   { name: "shared memory errors in PostgreSQL", symptom: /shm|shared-memory/i, rules: ["db-shm-too-small"] },
   { name: "client addresses behind the proxy (failed logins are attributed to the proxy without proxy_mode)", symptom: /login-failed|proxy-mode|x-forwarded/i, rules: ["proxy-mode-off-behind-proxy", "proxy-mode-without-proxy"] },
 ];
@@ -68,18 +70,28 @@ export function probeCheck(platform: Platform, project: ProjectModel, env: strin
       linkedRules.set(r, set);
     }
   }
+  // one doctor finding per rule: every place check found it, then the symptoms it explains
+  const byRule = new Map<string, CheckReport["findings"]>();
   for (const f of report.findings) {
-    const why = linkedRules.get(f.ruleId);
-    if (!why) continue;
-    findings.push({
-      id: f.ruleId,
-      severity: SEV[f.severity],
-      title: f.title,
-      evidence: [`${f.pos ? `${formatPos(f.pos)}: ` : ""}${f.message}`, ...[...why].sort().slice(0, 5).map((w) => `explains ${w}`)],
-      cause: f.message,
-      fix: f.fix,
+    if (!linkedRules.has(f.ruleId)) continue;
+    byRule.set(f.ruleId, [...(byRule.get(f.ruleId) ?? []), f]);
+  }
+  for (const [ruleId, list] of byRule) {
+    const first = list[0];
+    if (!first) continue;
+    const worst = list.some((f) => f.severity === "error") ? "error" : list.some((f) => f.severity === "warning") ? "warning" : "info";
+    const why = [...(linkedRules.get(ruleId) ?? [])].sort();
+    const d: DoctorFinding = {
+      id: ruleId,
+      severity: SEV[worst],
+      title: first.title,
+      evidence: [...list.slice(0, 10).map((f) => `${f.pos ? `${formatPos(f.pos)}: ` : ""}${f.message}`), ...why.slice(0, 5).map((w) => `explains ${w}`)],
+      cause: list.length === 1 ? first.message : `${first.message} (and ${list.length - 1} more place${list.length === 2 ? "" : "s"})`,
+      fix: first.fix,
       origin: "check",
-    });
+    };
+    if (list.length > 1) d.count = list.length;
+    findings.push(d);
   }
   const s = report.summary;
   const counts = `${s.error} error${s.error === 1 ? "" : "s"}, ${s.warning} warning${s.warning === 1 ? "" : "s"}, ${s.info} info`;

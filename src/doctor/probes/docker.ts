@@ -49,7 +49,7 @@ export interface DockerContainer {
   project?: string;
   service?: string;
   workingDir?: string;
-  /** Absolute compose file paths from `com.docker.compose.project.config_files`. */
+  /** Compose files from `com.docker.compose.project.config_files`: absolute (compose v2) or relative to the working dir (v1). */
   configFiles: string[];
   oneOff: boolean;
   image: string;
@@ -306,7 +306,11 @@ export function matchEnvContainers(all: readonly DockerContainer[], project: Pro
   }
   const files = env.compose.files.map((f) => posix.resolve(project.dir, f));
   const root = files.find((f) => posix.basename(f).replace(/\.ya?ml$/, "") === env.name) ?? files[0];
-  const byLabels = live.filter((c) => c.workingDir !== undefined && samePath(c.workingDir, project.dir) && root !== undefined && c.configFiles.some((f) => samePath(f, root)));
+  // compose v2 records absolute config file paths, v1 the paths as given (relative to the working dir)
+  const byLabels = live.filter((c) => {
+    const wd = c.workingDir;
+    return wd !== undefined && samePath(wd, project.dir) && root !== undefined && c.configFiles.some((f) => samePath(posix.resolve(wd, f), root));
+  });
   if (byLabels.length > 0) {
     const names = [...new Set(byLabels.map((c) => c.project ?? ""))].sort();
     const chosen = names[0] ?? "";
@@ -367,10 +371,21 @@ export function assessContainers(env: EnvModel, matched: EnvContainers, critical
     if (c.oomKilled) bits.push("OOM-killed");
     rows.push(`${c.service ?? c.name}: ${bits.join(", ")}`);
 
-    if (c.state === "restarting" || (c.state !== "running" && c.state !== "paused" && c.state !== "created" && c.state !== "removing")) {
+    if (c.oomKilled && c.state !== "running" && c.state !== "restarting") {
+      findings.push(
+        finding(
+          "container-oom-killed",
+          isCritical(c.service) ? "critical" : "error",
+          `Container ${c.name} was killed for memory (OOM) and is down`,
+          [`${label}: state ${c.state}, exit code ${c.exitCode}, State.OOMKilled = true${c.memoryLimit > 0 ? `, memory limit ${Math.round(c.memoryLimit / 1024 / 1024)} MiB` : ", no container memory limit (the host ran out)"}${c.finishedAt ? `, at ${c.finishedAt}` : ""}`],
+          "The container used more memory than its limit (or the host had none left) and the kernel killed it. For Odoo: workers × limit_memory_hard above the container limit, or a report/import that needs more; for PostgreSQL: shared_buffers + connections × work_mem.",
+          `Start it again (\`docker start ${c.name}\`), then make it fit: for Odoo lower \`workers\` or \`limit_memory_hard\` so that workers × limit_memory_hard + 150 MiB fits \`mem_limit\` (rule memory-hard-exceeds-container of \`doodba-ops check\`), or raise \`mem_limit\`.`,
+        ),
+      );
+    } else if (c.state === "restarting" || (c.state !== "running" && c.state !== "paused" && c.state !== "created" && c.state !== "removing")) {
       const ev = [`${label}: state ${c.state}, exit code ${c.exitCode}${c.finishedAt ? `, stopped at ${c.finishedAt}` : ""}`];
       if (c.error) ev.push(`docker: ${c.error}`);
-      if (c.oomKilled) ev.push("the kernel OOM killer stopped it (State.OOMKilled)");
+      if (c.oomKilled) ev.push("the kernel OOM killer stopped it last time (State.OOMKilled)");
       findings.push(
         finding(
           c.state === "restarting" ? "container-restarting" : "container-not-running",

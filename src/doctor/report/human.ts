@@ -167,7 +167,7 @@ export function scanLines(scan: ScanResult): string[] {
   if (t) {
     const first = t.buckets[0];
     const last = t.buckets[t.buckets.length - 1];
-    lines.push(`  errors per ${bucketLabel(t.bucketMinutes)}: |${sparkline(t)}| ${first ? formatMinute(first.start) : ""} → ${last ? formatMinute(last.start) : ""} UTC (${t.totalErrors} log errors, ${t.total5xx} HTTP 5xx)`);
+    lines.push(`  errors per ${bucketLabel(t.bucketMinutes)}: |${sparkline(t)}| ${first ? formatMinute(first.start) : ""} → ${last ? formatMinute(last.start) : ""} UTC (${t.totalErrors} log error${t.totalErrors === 1 ? "" : "s"}, ${t.total5xx} HTTP 5xx)`);
   } else {
     lines.push(`  no ERROR/CRITICAL records and no HTTP 5xx`);
   }

@@ -81,8 +81,8 @@ describe("doctor report renderers", () => {
     expect(out).toMatch(/requests: \d+ \(/);
     expect(out).toMatch(/1 critical, \d+ errors?, \d+ warnings?, \d+ info; 3 probes: 1 ok, 1 problem, 1 skipped/);
     expect(out).toContain("Skipped probes were not verified");
-    expect(out).not.toMatch(/\u001b\[/);
-    expect(renderDoctorReport(report, "human", { color: true })).toMatch(/\u001b\[31m/);
+    expect(out).not.toContain("\u001b[");
+    expect(renderDoctorReport(report, "human", { color: true })).toContain("\u001b[31m");
   });
 
   it("json: the whole report, ranked findings, a summary, keys sorted", () => {
