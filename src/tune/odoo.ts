@@ -203,8 +203,7 @@ export function sizeOdoo(host: HostSpec, load: LoadSpec, opts: SizingOptions = {
   const cron = cpus >= 8 && processFit >= 6 ? 2 : 1;
   why.max_cron_threads =
     (cron === 2 ? "2 cron workers: 8+ CPUs and memory to spare" : "1 cron worker, as in the docs' sample (2 from 8 CPUs)") +
-    "; they count against the CPU budget" +
-    (split ? "; they run in the cron-only instance, the web one gets max_cron_threads = 0" : "");
+    "; they count against the CPU budget";
   // Leave a core to PostgreSQL on hosts with 4+ cores when it shares the host.
   const containerCpus = Math.max(1, cpus - (placement === "shared" && cpus >= 4 ? 1 : 0));
   const byCpu = 2 * containerCpus + 1 - cron;

@@ -342,7 +342,11 @@ export function recommend(project: ProjectModel, opts: TuneOptions): TuneRecomme
   for (const key of tunedOdooKeys(sizing, odooMajor)) {
     const current = odooCurrent(web.cfg, key);
     const recommended = odooValue(sizing, key);
-    rows.push({ service: web.svc.name, role: "web", kind: "odoo", setting: key, current, recommended, why: odooWhy(sizing, key), change: odooChange(current, recommended) });
+    const why =
+      key === "max_cron_threads" && splitCron
+        ? `0: the cron-only instance ${cronName ?? ""} runs the crons (${sizing.cron?.threads ?? 1} cron worker${(sizing.cron?.threads ?? 1) > 1 ? "s" : ""}, counted against the CPU budget)`
+        : odooWhy(sizing, key);
+    rows.push({ service: web.svc.name, role: "web", kind: "odoo", setting: key, current, recommended, why, change: odooChange(current, recommended) });
   }
   const containerRows = (svc: ServiceModel | undefined, name: string, role: ServiceRole, memory: number, cpus: number, whyMem: string, whyCpus: string): void => {
     const mem = memCurrent(env, svc);
