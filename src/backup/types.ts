@@ -13,8 +13,16 @@
  *   snapshots/<id>.json           a snapshot manifest, written LAST and atomically: a snapshot
  *                                 exists only when its manifest does, so an interrupted backup
  *                                 leaves objects but no snapshot that looks complete
+ *   index/snapshots/<id>.json     a small summary of each snapshot (written just before it), so
+ *                                 that listing does not download every full manifest; ignored
+ *                                 without its snapshot
  *   locks/exclusive.json          the writer lock (create-if-absent), with holder and expiry
- * Manifests are themselves encrypted when the repository is.
+ * Manifests and summaries are themselves encrypted when the repository is. Content longer than
+ * chunkSize is stored as several chunk objects (ObjectRef.chunks). A stored object is one complete
+ * age file (when encrypted) of either the plaintext or a zstd frame of it, told apart by the zstd
+ * magic: `age -d -i key.txt objects/ab/ab12... | zstd -dcf` gives back the content.
+ * Implementation and API: src/backup/stores/ (LocalStore, S3Store, openStore) and
+ * src/backup/repo/ (initRepo, openRepo, Repo, backupFilestore, restoreFilestore).
  */
 import type { Readable } from "node:stream";
 
