@@ -346,7 +346,7 @@ export const MANY_RESTARTS = 5;
 
 export function assessContainers(env: EnvModel, matched: EnvContainers, critical: CriticalServices): { probe: ProbeResult; findings: DoctorFinding[] } {
   const findings: DoctorFinding[] = [];
-  const cs = matched.containers;
+  const cs = [...matched.containers].sort((a, b) => (a.service ?? "").localeCompare(b.service ?? "") || a.name.localeCompare(b.name));
   const title = "Containers of the environment";
   if (cs.length === 0) {
     findings.push(
