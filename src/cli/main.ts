@@ -12,6 +12,7 @@ import type { DoctorLogsOptions } from "./commands/doctor-logs.js"; // type only
 import type { TuneCliOptions } from "./commands/tune.js";
 import type { TuneAnalyzeOptions } from "./commands/tune-analyze.js";
 import { addBackupCommand } from "./commands/backup-spec.js"; // flags only; the backup code is imported lazily
+import { addDeployCommand } from "./commands/deploy.js"; // flags only; the deploy code is imported lazily
 
 export const EXIT = { ok: 0, findings: 1, usage: 2, internal: 3 } as const;
 
@@ -152,6 +153,7 @@ export function buildProgram(platform: Platform, setExit: (code: number) => void
     });
 
   addBackupCommand(program, platform, setExit);
+  addDeployCommand(program, platform, setExit);
 
   const tune = program
     .command("tune")
