@@ -6,12 +6,12 @@
  */
 import { createReadStream } from "node:fs";
 import { UserError } from "../../errors.js";
-import { findingsFromScan, formatTime } from "../../doctor/findings.js";
+import { findingsFromScan } from "../../doctor/findings.js";
+import { renderDoctorReport } from "../../doctor/report/index.js";
 import { scanSources, type LogSource } from "../../doctor/scan/index.js";
-import type { DoctorFinding, DoctorReport, ScanResult } from "../../doctor/types.js";
+import type { DoctorReport, ScanResult } from "../../doctor/types.js";
 import type { Platform } from "../../platform/index.js";
 import { VERSION } from "../../version.js";
-import { stableJson } from "../output/common.js";
 
 export interface DoctorLogsOptions {
   format: "human" | "json" | "markdown" | "html";
@@ -21,7 +21,7 @@ export interface DoctorLogsOptions {
 }
 
 /** Reader buffer: fixed, so memory does not depend on the file size. */
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18;
 
 const RELATIVE = /^(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)$/i;
 const UNIT_MS: Record<string, number> = { s: 1000, sec: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -75,7 +75,7 @@ export async function doctorLogsCommand(platform: Platform, files: string[], opt
 
   const findings = findingsFromScan(scan);
   const report: DoctorReport = { tool: { name: "doodba-ops", version: VERSION }, target: { logs: [...files] }, findings, probes: [], scan };
-  const out = render(report, opts.format);
+  const out = render(platform, report, opts);
   if (opts.output) {
     await platform.fs.writeText(opts.output, out);
     platform.stderr(`doodba-ops: report written to ${opts.output}\n`);
@@ -83,92 +83,7 @@ export async function doctorLogsCommand(platform: Platform, files: string[], opt
   return findings.some((f) => f.severity === "critical" || f.severity === "error") ? 1 : 0;
 }
 
-function render(report: DoctorReport, format: DoctorLogsOptions["format"]): string {
-  switch (format) {
-    case "json":
-      return stableJson(report);
-    case "markdown":
-      return renderMarkdown(report);
-    case "html":
-      return renderHtml(report);
-    default:
-      return renderHuman(report);
-  }
-}
-
-const LABEL: Record<DoctorFinding["severity"], string> = { critical: "CRITICAL", error: "ERROR", warning: "WARNING", info: "INFO" };
-
-function counts(report: DoctorReport): string {
-  const n = (s: DoctorFinding["severity"]): number => report.findings.filter((f) => f.severity === s).length;
-  return `${n("critical")} critical, ${n("error")} error${n("error") === 1 ? "" : "s"}, ${n("warning")} warning${n("warning") === 1 ? "" : "s"}, ${n("info")} info`;
-}
-
-function span(scan: ScanResult): string {
-  if (scan.firstTime === undefined) return "no timestamps";
-  return `${formatTime(scan.firstTime)} .. ${formatTime(scan.lastTime)} UTC`;
-}
-
-function requestLines(scan: ScanResult): string[] {
-  const r = scan.requests;
-  if (r.total === 0) return [];
-  const statuses = Object.entries(r.byStatus).map(([k, v]) => `${k}: ${v}`).join(", ");
-  const out = [`Requests: ${r.total} (${statuses})`];
-  for (const s of r.slowest.slice(0, 5)) {
-    const cols = s.queries !== undefined ? `  ${s.queries} queries, SQL ${s.sqlSeconds?.toFixed(3)} s, other ${s.otherSeconds?.toFixed(3)} s` : "";
-    out.push(`  ${(s.totalSeconds ?? 0).toFixed(3).padStart(8)} s  ${s.status}  ${s.path}${cols}`);
-  }
-  return out;
-}
-
-/** Plain-text report (until the shared doctor renderers take over). */
-export function renderHuman(report: DoctorReport): string {
-  const scan = report.scan;
-  const out: string[] = [];
-  if (scan) out.push(`Logs: ${scan.files.join(", ")}: ${scan.lines.toLocaleString("en-US")} lines, ${scan.records.toLocaleString("en-US")} records, ${span(scan)}`, "");
-  for (const f of report.findings) {
-    out.push(`${LABEL[f.severity].padEnd(8)}  ${f.id}  ${f.title}${f.count !== undefined ? `  (${f.count}x)` : ""}`);
-    for (const e of f.evidence) out.push(`  ${e}`);
-    out.push(`  cause: ${f.cause}`, `  fix:   ${f.fix}`, "");
-  }
-  if (report.findings.length === 0) out.push("No known problem found in these logs.", "");
-  if (scan) {
-    const req = requestLines(scan);
-    if (req.length > 0) out.push(...req, "");
-  }
-  out.push(counts(report));
-  return `${out.join("\n")}\n`;
-}
-
-function mdCell(s: string): string {
-  return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-}
-
-export function renderMarkdown(report: DoctorReport): string {
-  const scan = report.scan;
-  const out = ["# doodba-ops doctor: log report", ""];
-  if (scan) out.push(`Logs: ${scan.files.map((f) => `\`${f}\``).join(", ")}; ${scan.lines} lines, ${span(scan)}.`, "");
-  out.push(`**${counts(report)}**`, "");
-  if (report.findings.length > 0) {
-    out.push("| Severity | Finding | Count |", "| --- | --- | --- |");
-    for (const f of report.findings) out.push(`| ${f.severity} | [\`${f.id}\`](#${f.id}) ${mdCell(f.title)} | ${f.count ?? ""} |`);
-  }
-  for (const f of report.findings) {
-    out.push("", `## ${f.id}`, "", `**${f.severity}**: ${f.title}`, "");
-    if (f.meaning) out.push(f.meaning, "");
-    out.push("Evidence:", "", "```text", ...f.evidence, "```", "", `**Cause:** ${f.cause}`, "", `**Fix:** ${f.fix}`);
-  }
-  out.push("");
-  return out.join("\n");
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
-/** A minimal self-contained HTML page (the shared renderer adds the timeline chart). */
-export function renderHtml(report: DoctorReport): string {
-  const body = report.findings
-    .map((f) => `<section><h2>${esc(f.severity.toUpperCase())} ${esc(f.id)}: ${esc(f.title)}</h2><pre>${esc(f.evidence.join("\n"))}</pre><p><b>Cause:</b> ${esc(f.cause)}</p><p><b>Fix:</b> ${esc(f.fix)}</p></section>`)
-    .join("\n");
-  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>doodba-ops doctor</title></head><body><h1>doodba-ops doctor: ${esc(counts(report))}</h1>\n${body}\n</body></html>\n`;
+function render(platform: Platform, report: DoctorReport, opts: DoctorLogsOptions): string {
+  const out = renderDoctorReport(report, opts.format, { color: platform.isTTY && !process.env.NO_COLOR && !opts.output });
+  return out.endsWith("\n") ? out : `${out}\n`;
 }

@@ -15,10 +15,13 @@ export interface SignatureMatch {
 }
 
 const MAX_CACHE = 4096;
+const MAX_LINE_CACHE = 20_000;
 const NO_MATCH = Object.freeze({ matches: Object.freeze([]) as unknown as SignatureMatch[], explained: false });
 
 export class SignatureMatcher {
   private readonly cache = new Map<string, Map<string, Signature[]>>();
+  /** Exception line -> signatures whose patterns match it (tracebacks repeat: test each distinct line once). */
+  private readonly lines = new Map<string, { sig: Signature; p: number }[]>();
   constructor(readonly signatures: readonly Signature[]) {}
 
   /** Signatures whose message patterns apply to records of this level and logger. */
@@ -28,15 +31,32 @@ export class SignatureMatcher {
     let byLogger = this.cache.get(lk);
     if (!byLogger) {
       byLogger = new Map();
-      this.cache.set(lk, byLogger);
+      this.cache.set(copy(lk), byLogger);
     }
     const gk = logger ?? "";
     let c = byLogger.get(gk);
     if (c) return c;
     c = this.signatures.filter((s) => admits(s, level, logger));
     if (byLogger.size >= MAX_CACHE) byLogger.clear();
-    byLogger.set(gk, c);
+    byLogger.set(copy(gk), c); // a copy: the key must not pin the read chunk it was sliced from
     return c;
+  }
+
+  private lineMatches(line: string): { sig: Signature; p: number }[] {
+    let r = this.lines.get(line);
+    if (r) return r;
+    r = [];
+    for (const sig of this.signatures) {
+      for (let p = 0; p < sig.patterns.length; p++) {
+        if (testAny([sig.patterns[p]!], line)) {
+          r.push({ sig, p });
+          break;
+        }
+      }
+    }
+    if (this.lines.size >= MAX_LINE_CACHE) this.lines.clear();
+    this.lines.set(copy(line), r);
+    return r;
   }
 
   /**
@@ -64,20 +84,17 @@ export class SignatureMatcher {
       }
     }
     if (exceptionLines.length > 0) {
-      for (const s of this.signatures) {
-        if (seen.has(s.id)) continue;
-        // patterns in order (the first is the most telling), then lines: the sample shows the best line
-        search: for (const p of s.patterns) {
-          for (const line of exceptionLines) {
-            if (p.global || p.sticky) p.lastIndex = 0;
-            if (p.test(line)) {
-              out.push({ signature: s, text: line, fromTraceback: true });
-              seen.add(s.id);
-              break search;
-            }
-          }
+      // per signature, the line matched by its earliest pattern (the first is the most telling)
+      let best: Map<string, { sig: Signature; p: number; line: string }> | undefined;
+      for (const line of exceptionLines) {
+        for (const m of this.lineMatches(line)) {
+          if (seen.has(m.sig.id)) continue;
+          best ??= new Map();
+          const b = best.get(m.sig.id);
+          if (!b || m.p < b.p) best.set(m.sig.id, { sig: m.sig, p: m.p, line });
         }
       }
+      if (best) for (const b of best.values()) out.push({ signature: b.sig, text: b.line, fromTraceback: true });
     }
     if (out.length === 0) return { matches: out, explained: false };
     const kept = out.filter((m) => !m.signature.exclude || !(testAny(m.signature.exclude, message) || exceptionLines.some((l) => testAny(m.signature.exclude ?? [], l))));
@@ -108,4 +125,8 @@ function testAny(patterns: readonly RegExp[], text: string): boolean {
     if (p.test(text)) return true;
   }
   return false;
+}
+
+function copy(s: string): string {
+  return s.length === 0 ? "" : Buffer.from(s, "utf8").toString("utf8");
 }

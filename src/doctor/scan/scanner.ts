@@ -55,9 +55,17 @@ export function maskSecrets(text: string): string {
     .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@\s]+@/gi, "$1***@");
 }
 
+/**
+ * A copy of a string that does not keep its source alive. Lines are slices of the decoded read
+ * chunk (V8 sliced strings): keeping one as a sample or a map key would pin the whole chunk.
+ */
+export function own(s: string): string {
+  return s.length === 0 ? "" : Buffer.from(s, "utf8").toString("utf8");
+}
+
 function cut(text: string): string {
   const t = text.trimEnd();
-  return maskSecrets(t.length > MAX_SAMPLE_CHARS ? `${t.slice(0, MAX_SAMPLE_CHARS)}…` : t);
+  return own(maskSecrets(t.length > MAX_SAMPLE_CHARS ? `${t.slice(0, MAX_SAMPLE_CHARS)}…` : t));
 }
 
 function minuteKey(ms: number): string {
@@ -178,7 +186,7 @@ export class LogScanner {
         if (st.firstSeen === undefined || time < st.firstSeen) st.firstSeen = time;
         if (st.lastSeen === undefined || time > st.lastSeen) st.lastSeen = time;
       }
-      if (h.db !== undefined && st.databases.size < MAX_DATABASES) st.databases.add(h.db);
+      if (h.db !== undefined && st.databases.size < MAX_DATABASES && !st.databases.has(h.db)) st.databases.add(own(h.db));
       if (st.samples.length < this.maxSamples) {
         if (m.fromTraceback) {
           const i = r.exceptionLines.indexOf(m.text);
@@ -199,13 +207,15 @@ export class LogScanner {
         this.errorsPerMinute.set(k, (this.errorsPerMinute.get(k) ?? 0) + 1);
       }
       const p = a.path.length > 200 ? a.path.slice(0, 200) : a.path;
-      if (this.errorPaths.has(p) || this.errorPaths.size < MAX_ERROR_PATHS) this.errorPaths.set(p, (this.errorPaths.get(p) ?? 0) + 1);
+      const n = this.errorPaths.get(p);
+      if (n !== undefined) this.errorPaths.set(p, n + 1);
+      else if (this.errorPaths.size < MAX_ERROR_PATHS) this.errorPaths.set(own(p), 1);
     }
     const total = a.totalSeconds;
     if (total === undefined) return;
     const s = this.slowest;
     if (s.length >= this.slowestN && total <= (s[s.length - 1]!.totalSeconds ?? 0)) return;
-    const entry: (typeof s)[number] = { path: a.path, status: a.status, totalSeconds: total };
+    const entry: (typeof s)[number] = { path: own(a.path), status: a.status, totalSeconds: total };
     if (a.queries !== undefined) entry.queries = a.queries;
     if (a.sqlSeconds !== undefined) entry.sqlSeconds = a.sqlSeconds;
     if (a.otherSeconds !== undefined) entry.otherSeconds = a.otherSeconds;
@@ -224,11 +234,11 @@ export class LogScanner {
         return;
       }
       st = { count: 0, logins: new Set(), databases: new Set() };
-      this.logins.set(ip, st);
+      this.logins.set(own(ip), st);
     }
     st.count++;
-    if (st.logins.size < MAX_LOGINS_PER_IP) st.logins.add(login);
-    if (db && st.databases.size < MAX_DATABASES) st.databases.add(db);
+    if (st.logins.size < MAX_LOGINS_PER_IP && !st.logins.has(login)) st.logins.add(own(login));
+    if (db && st.databases.size < MAX_DATABASES && !st.databases.has(db)) st.databases.add(own(db));
   }
 
   private unrecognisedRecord(r: OpenRecord, time: number | undefined): void {
@@ -241,7 +251,7 @@ export class LogScanner {
         this.unrecognisedOverflow++;
         return;
       }
-      st = { key, level: r.header.level ?? "ERROR", count: 0, databases: new Set(), sample: { file: r.file, line: r.line, text: cut(r.text) } };
+      st = { key: own(key), level: own(r.header.level ?? "ERROR"), count: 0, databases: new Set(), sample: { file: r.file, line: r.line, text: cut(r.text) } };
       this.unrecognised.set(key, st);
     }
     st.count++;
@@ -249,7 +259,7 @@ export class LogScanner {
       if (st.firstSeen === undefined || time < st.firstSeen) st.firstSeen = time;
       if (st.lastSeen === undefined || time > st.lastSeen) st.lastSeen = time;
     }
-    if (r.header.db !== undefined && st.databases.size < MAX_DATABASES) st.databases.add(r.header.db);
+    if (r.header.db !== undefined && st.databases.size < MAX_DATABASES && !st.databases.has(r.header.db)) st.databases.add(own(r.header.db));
   }
 
   /** The aggregated result (call after the last `endFile`). Deterministic: sorted everywhere. */
