@@ -303,7 +303,7 @@ async function resolveScanner(s: LiveDeps["logScanner"]): Promise<LiveLogScanner
 
 /** The built-in scanner and findings, loaded on first use. */
 export async function defaultLogScanner(): Promise<LiveLogScanner> {
-  const { scanSources } = await import("./scan/stream.js");
+  const { scanSources } = await import("./scan/index.js");
   const { findingsFromScan } = await import("./findings.js");
   return { scan: (sources) => scanSources(sources), findings: (scan) => findingsFromScan(scan) };
 }
