@@ -131,7 +131,7 @@ export class ComposeRuntime {
       .filter(Boolean);
     if (ids.length === 0) return [];
     const raw = JSON.parse(await this.dockerOk(["inspect", ...ids], "inspecting containers")) as DockerContainerJson[];
-    return raw.map(toContainerState).sort((a, b) => a.service.localeCompare(b.service) || (a.number ?? 0) - (b.number ?? 0) || a.name.localeCompare(b.name));
+    return raw.map(toContainerState).sort((a, b) => a.service.localeCompare(b.service) || Number(a.oneoff) - Number(b.oneoff) || (a.number ?? 0) - (b.number ?? 0) || a.name.localeCompare(b.name));
   }
 
   /** A local image, or undefined when the engine does not have it. */
