@@ -71,7 +71,7 @@ export async function doctorLogsCommand(platform: Platform, files: string[], opt
     throw e;
   }
   const secs = (Date.now() - started) / 1000;
-  platform.stderr(`doodba-ops: scanned ${files.length === 1 ? "1 input" : `${files.length} inputs`}, ${scan.lines.toLocaleString("en-US")} lines (${(scan.bytes / 1e6).toFixed(1)} MB) in ${secs.toFixed(2)} s\n`);
+  platform.stderr(`doodba-ops: scanned ${files.length === 1 ? "1 input" : `${files.length} inputs`}, ${scan.lines.toLocaleString("en-US")} lines (${(scan.bytes / 1e6).toFixed(1)} MB) in ${secs.toFixed(2)} s${scan.skippedBeforeSince ? `; ${scan.skippedBeforeSince.toLocaleString("en-US")} records before --since skipped` : ""}\n`);
 
   const findings = findingsFromScan(scan);
   const report: DoctorReport = { tool: { name: "doodba-ops", version: VERSION }, target: { logs: [...files] }, findings, probes: [], scan };
