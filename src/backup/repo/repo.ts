@@ -126,7 +126,7 @@ export interface VerifyReport {
   corrupt: ObjectProblem[];
   /** Manifests that cannot be read or parsed. */
   brokenSnapshots: { id: string; problem: string }[];
-  /** Objects no snapshot references (left by interrupted backups; prune removes them). */
+  /** Objects no snapshot references (left by interrupted backups; prune removes them). 0 when verifying a subset. */
   unreferencedObjects: number;
 }
 
@@ -762,7 +762,8 @@ export class Repo {
       const h = o.key.slice(o.key.lastIndexOf("/") + 1);
       if (!HEX64.test(h)) continue;
       present.add(h);
-      if (!refs.has(h)) unreferenced++;
+      // only meaningful against every snapshot: with a subset, others' objects would count
+      if (!refs.has(h) && !opts.snapshots) unreferenced++;
     }
     const missing: ObjectProblem[] = [];
     const corrupt: ObjectProblem[] = [];
