@@ -362,6 +362,14 @@ describe("Odoo zip", () => {
     }
   });
 
+  it("GIVEN a scripted backup (pg_dump | gzip > db.sql.gz, the seed playbook's) WHEN imported THEN it restores through psql like a zip's dump.sql", async () => {
+    const gz = join(work, "db.sql.gz");
+    sh("sh", ["-c", `unzip -p '${ZIP}' dump.sql | gzip -1 > '${gz}'`]);
+    const r = await importOdooBackup(platform, { url: pg.url() }, gz, { db: "from_gzip" });
+    expect(r.kind).toBe("plain-gzip");
+    expect(checksums("from_gzip")).toEqual(checksums("acme"));
+  });
+
   it("GIVEN a zip that holds a filestore but no target directory, or an HTML error page THEN import refuses before touching anything", async () => {
     await expect(importOdooBackup(platform, { url: pg.url() }, ZIP, { db: "nowhere" })).rejects.toThrow(/no target directory/);
     expect(dbExists("nowhere")).toBe(false);

@@ -160,7 +160,14 @@ export async function writeOdooZip(output: Writable, parts: WriteZipParts): Prom
     }
     zip.end();
   })();
-  await Promise.race([Promise.all([adding, written]), failure]);
+  try {
+    await Promise.race([Promise.all([adding, written]), failure]);
+  } catch (e) {
+    // end the pipeline too: the destination is closed (with the error), never left hanging
+    (zip.outputStream as Readable).destroy(e instanceof Error ? e : new Error(String(e)));
+    await written.catch(() => undefined);
+    throw e;
+  }
   return { entries, filestoreFiles, bytes };
 }
 
@@ -314,7 +321,7 @@ export async function openOdooZip(platform: BackupPlatform, path: string): Promi
 }
 
 /** What a backup file is, by its first bytes. */
-export async function backupFileKind(platform: BackupPlatform, path: string): Promise<"zip" | "custom" | "plain" | "unknown"> {
+export async function backupFileKind(platform: BackupPlatform, path: string): Promise<"zip" | "custom" | "plain" | "plain-gzip" | "unknown"> {
   const io = await filesOf(platform);
   const f = await io.openRandomAccess(path).catch(() => {
     throw new UserError(`${path}: no such file`);
@@ -325,6 +332,7 @@ export async function backupFileKind(platform: BackupPlatform, path: string): Pr
     const h = head.subarray(0, n);
     if (h.subarray(0, 4).equals(Buffer.from("PK\x03\x04", "latin1"))) return "zip";
     if (h.subarray(0, 5).toString("latin1") === "PGDMP") return "custom";
+    if (h[0] === 0x1f && h[1] === 0x8b) return "plain-gzip";
     if (/^(--|SET |\\connect|CREATE |BEGIN)/.test(h.toString("latin1"))) return "plain";
     return "unknown";
   } finally {
@@ -338,7 +346,7 @@ export interface ImportOptions extends Omit<RestoreOptions, "beforeSwap"> {
 }
 
 export interface ImportResult {
-  kind: "zip" | "custom";
+  kind: "zip" | "custom" | "plain" | "plain-gzip";
   restore: RestoreResult;
   manifest?: OdooManifest;
   filestore?: FilestoreRestoreResult;
@@ -347,7 +355,8 @@ export interface ImportResult {
 /**
  * Restores an Odoo backup file as Odoo's restore does: a zip (dump.sql through psql, the
  * filestore into `filestoreDir`) or a custom dump (pg_restore, no filestore). Only dump.sql and
- * filestore/ are read from a zip ("only extract known members!", db.py).
+ * filestore/ are read from a zip ("only extract known members!", db.py). Also accepted, for
+ * migrations from scripted backups: plain SQL, gzip-compressed or not (`pg_dump | gzip`).
  */
 export async function importOdooBackup(platform: BackupPlatform, conn: PgConn, file: string, opts: ImportOptions): Promise<ImportResult> {
   const kind = await backupFileKind(platform, file);
@@ -356,9 +365,18 @@ export async function importOdooBackup(platform: BackupPlatform, conn: PgConn, f
     const restore = await restoreIn(s, { format: "custom", path: file }, opts);
     return { kind, restore };
   }
+  if (kind === "plain" || kind === "plain-gzip") {
+    // not an Odoo format, but what `pg_dump | gzip > db.sql.gz` scripts leave behind
+    const io = await filesOf(s.platform);
+    const raw = io.createReadStream(file);
+    const stream = kind === "plain" ? raw : raw.pipe((await import("node:zlib")).createGunzip());
+    if (kind === "plain-gzip") raw.on("error", (e) => stream.destroy(e));
+    const restore = await restoreIn(s, { format: "plain", stream }, opts);
+    return { kind, restore };
+  }
   if (kind !== "zip") {
     throw new UserError(`${file} is neither an Odoo zip backup nor a pg_dump custom-format dump`, {
-      hint: "Odoo's database manager writes both (backup_format zip or dump); an HTML page means the master password was wrong.",
+      hint: "Odoo's database manager writes both (backup_format zip or dump); an HTML page means the master password was wrong. Plain SQL (.sql, .sql.gz) is accepted too.",
     });
   }
   return await importZip(s, file, opts);
