@@ -354,6 +354,7 @@ async function crons(c: PgClient, dbName: string, cronThreads: number[] | undefi
     cols.has("interval_type") ? "interval_type" : "NULL::text AS interval_type",
     "nextcall::text AS nextcall",
     cols.has("lastcall") ? "lastcall::text AS lastcall" : "NULL::text AS lastcall",
+    cols.has("lastcall") ? "EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - lastcall)::float8 AS last_seconds" : "NULL::float8 AS last_seconds",
     // nextcall is a UTC timestamp without time zone
     "EXTRACT(EPOCH FROM (now() AT TIME ZONE 'UTC') - nextcall)::float8 AS overdue_seconds",
     cols.has("failure_count") ? "failure_count" : "NULL::int AS failure_count",
@@ -369,6 +370,7 @@ async function crons(c: PgClient, dbName: string, cronThreads: number[] | undefi
     nextcall: s(r.nextcall),
     lastcall: s(r.lastcall),
     overdue: n(r.overdue_seconds),
+    lastSeconds: r.last_seconds === null ? undefined : n(r.last_seconds),
     failures: r.failure_count === null ? undefined : n(r.failure_count),
     firstFailure: s(r.first_failure_date),
   }));
@@ -376,7 +378,9 @@ async function crons(c: PgClient, dbName: string, cronThreads: number[] | undefi
   const failing = jobs.filter((j) => (j.failures ?? 0) > 0);
   const parts: string[] = [];
   if (overdue.length > 0) {
-    const allOverdue = overdue.length === jobs.length;
+    // the runner is not processing this database when several jobs are late and none ran lately
+    const ranLately = jobs.some((j) => j.lastSeconds !== undefined && j.lastSeconds < th.cronOverdueSeconds);
+    const allOverdue = overdue.length === jobs.length || (overdue.length >= 2 && !ranLately);
     const noThreads = cronThreads !== undefined && cronThreads.length > 0 && cronThreads.every((t) => t === 0);
     parts.push(`${overdue.length} of ${jobs.length} active jobs overdue`);
     out.findings.push(
@@ -384,7 +388,7 @@ async function crons(c: PgClient, dbName: string, cronThreads: number[] | undefi
         "cron-overdue",
         allOverdue ? "error" : "warning",
         allOverdue
-          ? `No scheduled action has run in database ${dbName}: all ${jobs.length} active jobs are overdue`
+          ? `No scheduled action runs in database ${dbName}: ${overdue.length === jobs.length ? "all" : `${overdue.length} of`} ${jobs.length} active jobs are overdue and none ran in the last ${formatDuration(th.cronOverdueSeconds)}`
           : `${overdue.length} scheduled action${overdue.length === 1 ? " is" : "s are"} overdue in database ${dbName}`,
         overdue.slice(0, 10).map((j) => `#${j.id} ${j.name} (${j.every}): nextcall ${j.nextcall} UTC, ${formatDuration(j.overdue)} overdue${j.lastcall ? `, last run ${j.lastcall}` : ", never ran"}`),
         allOverdue

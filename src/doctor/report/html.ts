@@ -87,7 +87,7 @@ export function renderHtmlDoctor(report: DoctorReport, opts: DoctorRenderOptions
 
 function findingHtml(f: DoctorFinding, n: number): string {
   const count = findingCount(f);
-  const times = count > 1 || f.count !== undefined ? ` · ${count}×` : "";
+  const times = count > 1 ? ` · ${count}×` : "";
   const parts = [
     `<article class="finding ${f.severity}">`,
     `<h3>${n}. <span class="badge sev-${f.severity}">${SEV_TITLE[f.severity]}</span> ${escapeHtml(f.title)}</h3>`,

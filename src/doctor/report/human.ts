@@ -108,7 +108,7 @@ function sevText(sev: DoctorSeverity, s: Style): string {
 function findingLines(f: DoctorFinding, n: number, idW: number, total: number, s: Style): string[] {
   const num = `${n}.`.padStart(String(total).length + 1);
   const count = findingCount(f);
-  const tag = `[${f.origin}${count > 1 || f.count !== undefined ? `, ${count}×` : ""}]`;
+  const tag = `[${f.origin}${count > 1 ? `, ${count}×` : ""}]`;
   const lines = [`${num} ${sevText(f.severity, s)} ${s.dim(f.id.padEnd(idW))}  ${stripControl(f.title)}  ${s.dim(tag)}`];
   const pad = " ".repeat(num.length + 1);
   const field = (name: string, text: string): void => {

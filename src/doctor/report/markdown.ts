@@ -42,7 +42,7 @@ export function renderMarkdownDoctor(report: DoctorReport, opts: DoctorRenderOpt
 
 function findingBlock(f: DoctorFinding, n: number): string[] {
   const count = findingCount(f);
-  const times = count > 1 || f.count !== undefined ? `, ${count}×` : "";
+  const times = count > 1 ? `, ${count}×` : "";
   const lines = [`### ${n}. ${SEV_LABEL[f.severity]}: ${escapeMarkdown(f.title)}`, "", `\`${f.id.replace(/`/g, "")}\` (${f.origin}${times})`, ""];
   const multi: string[] = [];
   const single: string[] = [];
