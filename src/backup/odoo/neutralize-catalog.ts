@@ -53,7 +53,7 @@ SELECT 'neutralization - disable emails', 1025, 'invalid', 'none', true, 'login'
   {
     module: "base",
     why: "re-activate the dummy mail server if a previous neutralization left it inactive",
-    sql: "UPDATE ir_mail_server SET active = true WHERE name = 'neutralization - disable emails' AND smtp_host = 'invalid'",
+    sql: "UPDATE ir_mail_server SET active = true WHERE name = 'neutralization - disable emails' AND smtp_host = 'invalid' AND NOT active",
     requires: [{ table: "ir_mail_server", columns: ["name", "smtp_host", "active"] }],
   },
   {
