@@ -124,7 +124,7 @@ interface Snapshot {
 }
 
 async function openSnapshot(s: PgSession, db: string): Promise<Snapshot> {
-  const session = await PsqlSession.open(s, db);
+  let session = await PsqlSession.open(s, db);
   try {
     const [v] = await session.json<{ v: string; num: number }[]>(SERVER_VERSION_SQL);
     const [o] = await session.json<{ odoo: boolean }[]>(IS_ODOO_SQL);
@@ -133,7 +133,10 @@ async function openSnapshot(s: PgSession, db: string): Promise<Snapshot> {
       await session.ask("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;");
       snapshot = (await session.ask("SELECT pg_export_snapshot();")).trim() || undefined;
     } catch {
-      // e.g. a transaction-pooling proxy; the dump still works, the counts are then only "close"
+      // e.g. a transaction-pooling proxy: psql (ON_ERROR_STOP) has exited. The dump still
+      // works; the counts come from a fresh session and are then only "close" (consistent: false).
+      session.kill();
+      session = await PsqlSession.open(s, db);
       snapshot = undefined;
     }
     return { session, snapshot, serverVersion: v?.v ?? "", serverVersionNum: v?.num ?? 0, isOdoo: Boolean(o?.odoo) };
