@@ -332,9 +332,7 @@ export class YamlEditor {
   }
 
   private dashColumn(itemStart: number): number {
-    const lineStart = this.original.lastIndexOf("\n", itemStart - 1) + 1;
-    const dash = this.original.lastIndexOf("-", itemStart);
-    return dash >= lineStart ? dash - lineStart : this.column(itemStart);
+    return dashColumnOf(this.original, itemStart) ?? Math.max(0, this.column(itemStart) - 2);
   }
 
   /** The offset after the line holding `offset - 1` (the end of a node's value). */
@@ -468,6 +466,17 @@ function blockIndent(text: string, offset: number): number | undefined {
   return undefined;
 }
 
+/**
+ * Column of the `- ` that introduces the block-sequence item starting at `itemStart` (the item
+ * itself may start with a dash: `- -c`, `- -i module`). undefined when there is none on its line.
+ */
+function dashColumnOf(text: string, itemStart: number): number | undefined {
+  const lineStart = text.lastIndexOf("\n", itemStart - 1) + 1;
+  let i = itemStart - 1;
+  while (i >= lineStart && (text[i] === " " || text[i] === "\t")) i--;
+  return i >= lineStart && text[i] === "-" ? i - lineStart : undefined;
+}
+
 /** The file's indentation unit and whether lists are indented under their key. */
 function detectStyle(doc: Document.Parsed, text: string): { unit: number; indentSeq: boolean } {
   const col = (o: number): number => o - (text.lastIndexOf("\n", o - 1) + 1);
@@ -487,11 +496,8 @@ function detectStyle(doc: Document.Parsed, text: string): { unit: number; indent
       if (indentSeq === undefined && isSeq(v) && !v.flow) {
         const item = v.items[0] as Node | undefined;
         const start = item?.range?.[0];
-        if (start !== undefined) {
-          const lineStart = text.lastIndexOf("\n", start - 1) + 1;
-          const dash = text.lastIndexOf("-", start);
-          if (dash >= lineStart) indentSeq = dash - lineStart > col(keyStart);
-        }
+        const dash = start === undefined ? undefined : dashColumnOf(text, start);
+        if (dash !== undefined) indentSeq = dash > col(keyStart);
       }
       if (unit !== undefined && indentSeq !== undefined) return visit.BREAK;
       return undefined;

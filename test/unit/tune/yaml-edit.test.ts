@@ -122,3 +122,12 @@ describe("YamlEditor", () => {
     expect(e.result()).toBe("services:\n  db:\n    command:\n      - postgres # the server\n      - -c\n      - max_connections=140\n      - -c\n      - work_mem=4MB\n    restart: always\n");
   });
 });
+
+describe("YamlEditor: list items that start with a dash", () => {
+  it("GIVEN a block list whose items are flags THEN appended items align with the list's dashes", () => {
+    const text = "services:\n  odoo:\n    command:\n      - odoo\n      - -i strohm_addon\n\n  db:\n    image: x\n";
+    const e = new YamlEditor(text, "devel.yaml");
+    e.setSequence(["services", "odoo", "command"], ["odoo", "-i strohm_addon", "--max-cron-threads=0"]);
+    expect(e.result()).toBe("services:\n  odoo:\n    command:\n      - odoo\n      - -i strohm_addon\n      - --max-cron-threads=0\n\n  db:\n    image: x\n");
+  });
+});
