@@ -55,3 +55,39 @@ export function fencedBlock(content: string, info = "text"): string {
   const fence = "`".repeat(Math.max(3, longest + 1));
   return `${fence}${info}\n${clean}\n${fence}`;
 }
+
+const CODE_SPAN = /`([^`\n]+)`/g;
+
+/**
+ * Inline Markdown that keeps `code spans` of the text as code spans (their content is shown
+ * literally by CommonMark, so nothing in them is interpreted) and escapes everything else with
+ * {@link escapeMarkdown}. A lone backtick is escaped like any other character.
+ */
+export function inlineMarkdown(s: string): string {
+  const text = stripControl(s).replace(/\r?\n/g, " ");
+  let out = "";
+  let last = 0;
+  for (const m of text.matchAll(CODE_SPAN)) {
+    const at = m.index ?? 0;
+    out += escapeMarkdown(text.slice(last, at));
+    const inner = m[1] ?? "";
+    // a space on both sides keeps a span that starts or ends with a space intact (CommonMark strips one)
+    out += inner.startsWith(" ") || inner.endsWith(" ") ? `\` ${inner} \`` : `\`${inner}\``;
+    last = at + m[0].length;
+  }
+  return out + escapeMarkdown(text.slice(last));
+}
+
+/** HTML with the text's `code spans` as <code> elements; everything escaped. */
+export function inlineHtml(s: string): string {
+  const text = stripControl(s);
+  let out = "";
+  let last = 0;
+  for (const m of text.matchAll(CODE_SPAN)) {
+    const at = m.index ?? 0;
+    out += escapeHtml(text.slice(last, at));
+    out += `<code>${escapeHtml(m[1] ?? "")}</code>`;
+    last = at + m[0].length;
+  }
+  return out + escapeHtml(text.slice(last));
+}

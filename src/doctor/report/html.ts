@@ -4,7 +4,7 @@
  * ticket and open anywhere. Every outside string goes through {@link escapeHtml}.
  */
 import type { DoctorFinding, DoctorReport, DoctorSeverity, ProbeResult, ScanResult } from "../types.js";
-import { escapeHtml } from "./escape.js";
+import { escapeHtml, inlineHtml } from "./escape.js";
 import { contextLines, headline, noFindingText } from "./human.js";
 import type { DoctorRenderOptions } from "./human.js";
 import { SEVERITIES, describeFindingCounts, describeProbeCounts, findingCount, formatBytes, formatTime, rankFindings, summarize } from "./rank.js";
@@ -90,7 +90,7 @@ function findingHtml(f: DoctorFinding, n: number): string {
   const times = count > 1 ? ` · ${count}×` : "";
   const parts = [
     `<article class="finding ${f.severity}">`,
-    `<h3>${n}. <span class="badge sev-${f.severity}">${SEV_TITLE[f.severity]}</span> ${escapeHtml(f.title)}</h3>`,
+    `<h3>${n}. <span class="badge sev-${f.severity}">${SEV_TITLE[f.severity]}</span> ${inlineHtml(f.title)}</h3>`,
     `<div class="meta"><code>${escapeHtml(f.id)}</code> · ${escapeHtml(f.origin)}${times}</div>`,
     `<dl>`,
   ];
@@ -98,13 +98,13 @@ function findingHtml(f: DoctorFinding, n: number): string {
     parts.push(`<dt>Evidence</dt><dd>`);
     const single = f.evidence.filter((e) => !e.includes("\n"));
     const multi = f.evidence.filter((e) => e.includes("\n"));
-    if (single.length > 0) parts.push(`<ul>${single.map((e) => `<li>${escapeHtml(e)}</li>`).join("")}</ul>`);
+    if (single.length > 0) parts.push(`<ul>${single.map((e) => `<li>${inlineHtml(e)}</li>`).join("")}</ul>`);
     for (const e of multi) parts.push(`<pre>${escapeHtml(e.replace(/\n+$/, ""))}</pre>`);
     parts.push(`</dd>`);
   }
-  if (f.meaning) parts.push(`<dt>What it means</dt><dd>${escapeHtml(f.meaning)}</dd>`);
-  if (f.cause) parts.push(`<dt>Likely cause</dt><dd>${escapeHtml(f.cause)}</dd>`);
-  if (f.fix) parts.push(f.fix.includes("\n") ? `<dt>Fix</dt><dd><pre>${escapeHtml(f.fix.replace(/\n+$/, ""))}</pre></dd>` : `<dt>Fix</dt><dd>${escapeHtml(f.fix)}</dd>`);
+  if (f.meaning) parts.push(`<dt>What it means</dt><dd>${inlineHtml(f.meaning)}</dd>`);
+  if (f.cause) parts.push(`<dt>Likely cause</dt><dd>${inlineHtml(f.cause)}</dd>`);
+  if (f.fix) parts.push(f.fix.includes("\n") ? `<dt>Fix</dt><dd><pre>${escapeHtml(f.fix.replace(/\n+$/, ""))}</pre></dd>` : `<dt>Fix</dt><dd>${inlineHtml(f.fix)}</dd>`);
   parts.push(`</dl>`, `</article>`);
   return parts.join("\n");
 }

@@ -36,4 +36,4 @@ export { rankFindings, summarize } from "./rank.js";
 export type { DoctorSummary } from "./rank.js";
 export { buildTimeline, timelineSvg } from "./timeline.js";
 export type { Timeline, TimelineBucket } from "./timeline.js";
-export { escapeHtml, escapeMarkdown, fencedBlock } from "./escape.js";
+export { escapeHtml, escapeMarkdown, fencedBlock, inlineHtml, inlineMarkdown } from "./escape.js";

@@ -3,7 +3,7 @@
  * outside (log lines, names, messages) is escaped inline or shown in a fence it cannot close.
  */
 import type { DoctorFinding, DoctorReport, ProbeResult, ScanResult } from "../types.js";
-import { escapeMarkdown, fencedBlock } from "./escape.js";
+import { escapeMarkdown, fencedBlock, inlineMarkdown } from "./escape.js";
 import { contextLines, headline, noFindingText } from "./human.js";
 import type { DoctorRenderOptions } from "./human.js";
 import { describeFindingCounts, describeProbeCounts, findingCount, formatBytes, formatMinute, formatTime, rankFindings, summarize } from "./rank.js";
@@ -43,21 +43,21 @@ export function renderMarkdownDoctor(report: DoctorReport, opts: DoctorRenderOpt
 function findingBlock(f: DoctorFinding, n: number): string[] {
   const count = findingCount(f);
   const times = count > 1 ? `, ${count}×` : "";
-  const lines = [`### ${n}. ${SEV_LABEL[f.severity]}: ${escapeMarkdown(f.title)}`, "", `\`${f.id.replace(/`/g, "")}\` (${f.origin}${times})`, ""];
+  const lines = [`### ${n}. ${SEV_LABEL[f.severity]}: ${inlineMarkdown(f.title)}`, "", `\`${f.id.replace(/`/g, "")}\` (${f.origin}${times})`, ""];
   const multi: string[] = [];
   const single: string[] = [];
   for (const e of f.evidence) (e.includes("\n") ? multi : single).push(e);
   if (single.length > 0 || multi.length > 0) {
     lines.push("**Evidence**", "");
-    for (const e of single) lines.push(`- ${escapeMarkdown(e)}`);
+    for (const e of single) lines.push(`- ${inlineMarkdown(e)}`);
     if (single.length > 0) lines.push("");
     for (const e of multi) lines.push(fencedBlock(e), "");
   }
-  if (f.meaning) lines.push(`**What it means:** ${escapeMarkdown(f.meaning)}`, "");
-  if (f.cause) lines.push(`**Likely cause:** ${escapeMarkdown(f.cause)}`, "");
+  if (f.meaning) lines.push(`**What it means:** ${inlineMarkdown(f.meaning)}`, "");
+  if (f.cause) lines.push(`**Likely cause:** ${inlineMarkdown(f.cause)}`, "");
   if (f.fix) {
     if (f.fix.includes("\n")) lines.push("**Fix:**", "", fencedBlock(f.fix), "");
-    else lines.push(`**Fix:** ${escapeMarkdown(f.fix)}`, "");
+    else lines.push(`**Fix:** ${inlineMarkdown(f.fix)}`, "");
   }
   return lines;
 }

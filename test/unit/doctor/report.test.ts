@@ -9,7 +9,7 @@ import { join } from "node:path";
 import MarkdownIt from "markdown-it";
 import { describe, expect, it } from "vitest";
 import { findingsFromScan } from "../../../src/doctor/findings.js";
-import { buildTimeline, escapeMarkdown, fencedBlock, rankFindings, renderDoctorReport, timelineSvg } from "../../../src/doctor/report/index.js";
+import { buildTimeline, escapeMarkdown, fencedBlock, inlineHtml, inlineMarkdown, rankFindings, renderDoctorReport, timelineSvg } from "../../../src/doctor/report/index.js";
 import { scanText } from "../../../src/doctor/scan/index.js";
 import type { DoctorFinding, DoctorReport, ScanResult } from "../../../src/doctor/types.js";
 import { ODOO17 } from "../../helpers/project.js";
@@ -205,6 +205,15 @@ describe("escaping", () => {
     expect(escapeMarkdown("1. not a list")).toBe("1\\. not a list");
     expect(escapeMarkdown("limit_time_real _emph_")).toBe("limit_time_real \\_emph\\_");
     expect(escapeMarkdown("a\nb")).toBe("a b");
+  });
+
+  it("`code spans` of a text stay code (content literal), the rest is escaped; hostile content inside a span is still inert", () => {
+    const text = "Set `limit_time_real = 1200` in conf.d; app `<script>alert(1)</script>` left a <b>lock</b> and a stray ` here";
+    const md = inlineMarkdown(text);
+    expect(md).toBe("Set `limit_time_real = 1200` in conf.d; app `<script>alert(1)</script>` left a &lt;b&gt;lock&lt;/b&gt; and a stray \\` here");
+    const rendered = new MarkdownIt({ html: true }).renderInline(md);
+    expect(rendered).toBe("Set <code>limit_time_real = 1200</code> in conf.d; app <code>&lt;script&gt;alert(1)&lt;/script&gt;</code> left a &lt;b&gt;lock&lt;/b&gt; and a stray ` here");
+    expect(inlineHtml(text)).toBe("Set <code>limit_time_real = 1200</code> in conf.d; app <code>&lt;script&gt;alert(1)&lt;/script&gt;</code> left a &lt;b&gt;lock&lt;/b&gt; and a stray ` here");
   });
 
   it("a fence is longer than any backtick run of its content", () => {
