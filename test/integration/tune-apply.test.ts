@@ -228,6 +228,38 @@ describe.each(PROJECTS)("tune --apply round trip on %s", (name, src) => {
   });
 });
 
+/** The other environments (devel, test, staging, ...) of the corpus projects that have an Odoo web service. */
+const OTHER_ENVS: [string, string, string][] = (existsSync(CORPUS) ? readdirSync(CORPUS).sort() : []).filter((n) => statSync(join(CORPUS, n)).isDirectory()).flatMap((n) =>
+  readdirSync(join(CORPUS, n))
+    .filter((f) => /\.ya?ml$/.test(f) && !["common.yaml", "prod.yaml", "docker-compose.yml", "config.yml"].includes(f) && !f.startsWith(".") && !/inverseproxy|upgrade/.test(f))
+    .filter((f) => /^\s*odoo:/m.test(readFileSync(join(CORPUS, n, f), "utf8")))
+    .map((f): [string, string, string] => [n, f.replace(/\.ya?ml$/, ""), join(CORPUS, n)]),
+);
+
+describe.each(OTHER_ENVS)("tune --apply on %s, environment %s", (name, env, src) => {
+  it("changes only the keys tune owns, keeps every comment, and a second apply is a no-op", async () => {
+    const dir = copy(src);
+    const before = snapshot(dir);
+    const opts: Partial<TuneCliOptions> = { env, cpus: "4", memory: "16GiB", users: "30", splitCron: true, apply: true, yes: true };
+    const first = await tune(dir, opts);
+    expect(first.code, first.err).toBe(0);
+    const after = snapshot(dir);
+    const file = `${env}.yaml`;
+    const changed = [...after.keys()].filter((k) => before.get(k) !== after.get(k));
+    for (const f of changed) expect(f === file || f.startsWith("odoo/custom/conf.d/"), `${name}: ${f} changed`).toBe(true);
+    const lines = (after.get(file) ?? "").split("\n");
+    for (const c of commentLines(before.get(file) ?? "")) expect(lines, `${name} ${file}: lost comment ${c}`).toContain(c);
+    const oldData = parse(before.get(file) ?? "", { merge: true }) as { services?: Record<string, unknown> };
+    const newData = parse(after.get(file) ?? "", { merge: true }) as { services?: Record<string, unknown> };
+    const added = new Set(Object.keys(newData.services ?? {}).filter((s) => !(s in (oldData.services ?? {}))));
+    const vars = confdVars(before);
+    expect(withoutTunedKeys(newData, vars, added)).toEqual(withoutTunedKeys(oldData, vars, new Set()));
+    const second = await tune(dir, opts);
+    expect(second.err).toMatch(/nothing to write/);
+    expect(snapshot(dir)).toEqual(after);
+  });
+});
+
 describe("tune --apply on the corpus", () => {
   it("covers at least 6 real projects with a prod environment", () => {
     expect(PROJECTS.filter(([n]) => !n.startsWith("examples/")).length).toBeGreaterThanOrEqual(6);
