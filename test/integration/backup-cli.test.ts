@@ -1,0 +1,319 @@
+/**
+ * `doodba-ops backup` end to end, as a user runs it: the built CLI (bin/doodba-ops.js) in child
+ * processes against a real PostgreSQL (test/harness/postgres.ts) loaded with the real Odoo 17
+ * database (../shared/fixtures/odoo17/backup-mail.dump), its real filestore (from backup-mail.zip)
+ * on the file system, and the real `age` binary. No test double.
+ *
+ * One story, in order: init (age identity created) -> create -> list/show -> a change (one new
+ * attachment, rows updated) -> second create reads only the change -> restore --as a new database
+ * with the filestore in a temp data_dir: row counts and checksums of key tables equal, every
+ * filestore file's hash equal -> refusals (existing database without --force, --force without a
+ * confirmation: exit 2, nothing touched) -> verify, --read-data, --restore-test -> prune --dry-run,
+ * --yes -> export odoo-zip -> import of that zip and of the real Odoo backups -> wrong identity ->
+ * a killed backup leaves a valid repository -> a corrupted object is named by verify.
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { havePostgres, startPostgres, type PgCluster } from "../harness/postgres.js";
+import { ODOO17, REPO_ROOT } from "../helpers/project.js";
+
+const BIN = join(REPO_ROOT, "bin", "doodba-ops.js");
+const PASSWORD = "Sup3r-s3cret-pw";
+const HAVE = havePostgres() && spawnSync("age", ["--version"]).status === 0 && spawnSync("unzip", ["-v"]).status === 0;
+
+let pg: PgCluster;
+let root = "";
+let repo = "";
+let key = "";
+let dataDir = "";
+let env: Record<string, string> = {};
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], extraEnv: Record<string, string> = {}): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...env, ...extraEnv }, input: "" });
+  const out = { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  // Secrets never appear, whatever the command printed.
+  expect(out.stdout + out.stderr).not.toContain(PASSWORD);
+  expect(out.stdout + out.stderr).not.toMatch(/AGE-SECRET-KEY-1[0-9A-Z]{20,}/);
+  return out;
+}
+
+function ok(args: string[], extraEnv: Record<string, string> = {}): Run {
+  const r = cli(args, extraEnv);
+  expect(r.code, `${args.join(" ")}\n${r.stderr}`).toBe(0);
+  return r;
+}
+
+const dbUrl = (db: string): string => `postgres://postgres:${PASSWORD}@127.0.0.1:${pg.port}/${db}`;
+
+function rowCounts(db: string): Record<string, number> {
+  // exact count(*) of every table of the user schemas, in one query
+  const out: Record<string, number> = {};
+  const rows = pg.psql(
+    db,
+    `SELECT quote_ident(schemaname) || '.' || quote_ident(relname),
+            (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', schemaname, relname), false, true, '')))[1]::text
+       FROM pg_stat_user_tables ORDER BY 1`,
+  );
+  for (const line of rows.trim().split("\n").filter(Boolean)) {
+    const [t, n] = line.split("|");
+    out[t ?? ""] = Number(n);
+  }
+  return out;
+}
+
+/** md5 of a table's rows in id order: equal means the same content. */
+function checksum(db: string, table: string): string {
+  return pg.psql(db, `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM ${table} t`).trim();
+}
+
+function fileHashes(dir: string, prefix = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) Object.assign(out, fileHashes(dir, rel));
+    else out[rel] = createHash("sha256").update(readFileSync(join(dir, rel))).digest("hex");
+  }
+  return out;
+}
+
+function databases(): string[] {
+  return pg.psql("postgres", "SELECT datname FROM pg_database ORDER BY 1").trim().split("\n");
+}
+
+beforeAll(async () => {
+  if (!HAVE) return;
+  if (!existsSync(join(REPO_ROOT, "dist", "cli", "commands", "backup.js"))) execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
+  pg = await startPostgres();
+  root = mkdtempSync(join(tmpdir(), "doodba-ops-backup-cli-"));
+  repo = join(root, "repo");
+  key = join(root, "keys", "age.key");
+  dataDir = join(root, "odoo-data");
+  pg.psql("postgres", "CREATE DATABASE acme ENCODING 'unicode' LC_COLLATE 'C' TEMPLATE template0;");
+  execFileSync(pg.bin("pg_restore"), ["--no-owner", "-d", "acme", join(ODOO17, "backup-mail.dump")], { env: pg.env("acme") });
+  // the filestore of the same database, from the database manager's zip (as Odoo lays it out)
+  execFileSync("unzip", ["-q", join(ODOO17, "backup-mail.zip"), "filestore/*", "-d", join(root, "zip")]);
+  mkdirSync(join(dataDir, "filestore"), { recursive: true });
+  renameSync(join(root, "zip", "filestore"), join(dataDir, "filestore", "acme"));
+  env = { ...(process.env as Record<string, string>), NO_COLOR: "1", DOODBA_OPS_REPO: repo, DOODBA_OPS_AGE_IDENTITY_FILE: key };
+  for (const k of ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"]) delete env[k];
+}, 120_000);
+
+afterAll(async () => {
+  if (!HAVE) return;
+  await pg.stop();
+  rmSync(root, { recursive: true, force: true });
+}, 60_000);
+
+describe.skipIf(!HAVE)("doodba-ops backup, end to end on the real Odoo 17 database", { timeout: 180_000 }, () => {
+  let first: { id: string; files: number; dumpBytes: number } = { id: "", files: 0, dumpBytes: 0 };
+  let second = "";
+
+  it("GIVEN no repository WHEN backup init --age-identity-file THEN the repository and a 0600 key are created", () => {
+    const r = ok(["backup", "init", "--age-identity-file", key]);
+    expect(r.stdout).toContain("Encryption: age, to age1");
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(repo, "config.json"))).toBe(true);
+    // a second init refuses: the repository exists
+    expect(cli(["backup", "init", "--age-identity-file", key]).code).toBe(2);
+  });
+
+  it("WHEN backup create --db <url with password> --filestore <data_dir> THEN a snapshot of the database and all its files", () => {
+    const r = ok(["backup", "create", "--db", dbUrl("acme"), "--filestore", dataDir, "--tag", "env=prod", "--format", "json"]);
+    const snap = JSON.parse(r.stdout).snapshot;
+    const files = Object.keys(fileHashes(join(dataDir, "filestore", "acme")));
+    expect(snap.database.name).toBe("acme");
+    expect(snap.database.format).toBe("custom");
+    expect(snap.database.serverVersion).toMatch(/^1\d\./);
+    expect(snap.database.rowCounts["public.res_partner"]).toBe(rowCounts("acme")["public.res_partner"]);
+    expect(snap.filestore.files).toHaveLength(files.length);
+    expect(snap.odoo.majorVersion).toBe("17.0");
+    expect(snap.odoo.modules.mail).toMatch(/^17\.0\./);
+    expect(snap.tags.env).toBe("prod");
+    // progress on stderr names the phases; the URL is shown masked
+    expect(r.stderr).toContain("postgres://postgres:***@127.0.0.1");
+    first = { id: snap.id, files: files.length, dumpBytes: snap.database.files[0].object.size };
+  });
+
+  it("THEN age (the real binary) decrypts an object of the repository", () => {
+    const m = JSON.parse(ok(["backup", "show", first.id, "--files", "--format", "json"]).stdout);
+    const f = m.filestore.files.find((x: { size: number }) => x.size > 1000);
+    const obj = join(repo, "objects", f.object.hash.slice(0, 2), f.object.hash);
+    let plain = execFileSync("age", ["-d", "-i", key, obj]);
+    if (plain.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) plain = execFileSync("zstd", ["-d", "-c"], { input: plain });
+    expect(createHash("sha256").update(plain).digest("hex")).toBe(f.object.hash);
+    expect(plain.equals(readFileSync(join(dataDir, "filestore", "acme", f.path)))).toBe(true);
+  });
+
+  it("WHEN backup list / show THEN the snapshot with its sizes, Odoo version and tags", () => {
+    const list = ok(["backup", "list"]);
+    expect(list.stdout).toMatch(new RegExp(`^${first.id.slice(0, 8)}\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\s+acme\\s`, "m"));
+    const json = JSON.parse(ok(["backup", "list", "--format", "json"]).stdout);
+    expect(json).toHaveLength(1);
+    const show = ok(["backup", "show", first.id.slice(0, 6)]);
+    expect(show.stdout).toContain(`snapshot   ${first.id}`);
+    expect(show.stdout).toMatch(/odoo {7}17\.0, 23 modules installed/);
+  });
+
+  it("GIVEN one new 64 KiB attachment and changed rows WHEN backup create again THEN only the change is read from the filestore", () => {
+    const content = Buffer.alloc(65536, 7);
+    const sha1 = createHash("sha1").update(content).digest("hex");
+    mkdirSync(join(dataDir, "filestore", "acme", sha1.slice(0, 2)), { recursive: true });
+    writeFileSync(join(dataDir, "filestore", "acme", sha1.slice(0, 2), sha1), content);
+    pg.psql("acme", `UPDATE res_partner SET comment = 'changed after the first backup' WHERE id IN (SELECT id FROM res_partner ORDER BY id LIMIT 5);
+      INSERT INTO ir_attachment (name, type, store_fname, checksum, file_size, mimetype, res_model) VALUES ('new.bin', 'binary', '${sha1.slice(0, 2)}/${sha1}', '${sha1}', 65536, 'application/octet-stream', 'res.partner');`);
+    const r = ok(["backup", "create", "--db", dbUrl("acme"), "--filestore", join(dataDir, "filestore", "acme"), "--format", "json"]);
+    const snap = JSON.parse(r.stdout).snapshot;
+    second = snap.id;
+    expect(snap.filestore.files).toHaveLength(first.files + 1);
+    expect(snap.stats.unchangedFiles).toBe(first.files);
+    // bytes read = the dump + the one new file, nothing else of the filestore
+    expect(snap.stats.bytesRead - snap.database.files[0].object.size).toBe(65536);
+    expect(snap.database.rowCounts["public.ir_attachment"]).toBe(rowCounts("acme")["public.ir_attachment"]);
+  });
+
+  it("WHEN backup restore --as a new database with --data-dir THEN row counts, key tables and every filestore file are equal", () => {
+    const r = ok(["backup", "restore", second, "--db", dbUrl("postgres"), "--as", "acme_restored", "--data-dir", dataDir]);
+    expect(r.stdout).toContain(`Restored ${second} into database acme_restored and ${first.files + 1} filestore files`);
+    expect(rowCounts("acme_restored")).toEqual(rowCounts("acme"));
+    for (const t of ["res_partner", "mail_message", "ir_attachment", "ir_module_module", "res_users"]) expect(checksum("acme_restored", t), t).toBe(checksum("acme", t));
+    expect(fileHashes(join(dataDir, "filestore", "acme_restored"))).toEqual(fileHashes(join(dataDir, "filestore", "acme")));
+    // Odoo's restore steps: unicode, template0 (C collation), pg_trgm
+    expect(pg.psql("postgres", "SELECT pg_encoding_to_char(encoding), datcollate FROM pg_database WHERE datname = 'acme_restored'").trim()).toBe("UTF8|C");
+    expect(pg.psql("acme_restored", "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'").trim()).toBe("1");
+  });
+
+  it("GIVEN the database exists WHEN restore without --force, or --force without confirmation THEN exit 2 and nothing is touched", () => {
+    const before = { dbs: databases(), counts: rowCounts("acme_restored"), files: fileHashes(join(dataDir, "filestore", "acme_restored")) };
+    const noForce = cli(["backup", "restore", first.id, "--db", dbUrl("postgres"), "--as", "acme_restored", "--data-dir", dataDir]);
+    expect(noForce.code).toBe(2);
+    expect(noForce.stderr).toContain("Database acme_restored already exists");
+    expect(noForce.stderr).toContain("nothing was changed");
+    const noConfirm = cli(["backup", "restore", first.id, "--db", dbUrl("postgres"), "--as", "acme_restored", "--data-dir", dataDir, "--force"]);
+    expect(noConfirm.code).toBe(2);
+    expect(noConfirm.stderr).toContain("--yes or --confirm acme_restored");
+    const wrong = cli(["backup", "restore", first.id, "--db", dbUrl("postgres"), "--as", "acme_restored", "--data-dir", dataDir, "--force", "--confirm", "acme"]);
+    expect(wrong.code).toBe(2);
+    expect({ dbs: databases(), counts: rowCounts("acme_restored"), files: fileHashes(join(dataDir, "filestore", "acme_restored")) }).toEqual(before);
+  });
+
+  it("WHEN restore --force --confirm <name> --copy --neutralize THEN the database is replaced by the first snapshot, copied and neutralised", () => {
+    const uuid = pg.psql("acme", "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'").trim();
+    const r = ok(["backup", "restore", first.id, "--db", dbUrl("postgres"), "--as", "acme_restored", "--data-dir", dataDir, "--force", "--confirm", "acme_restored", "--copy", "--neutralize"]);
+    expect(r.stdout).toContain("neutralised:");
+    expect(Object.keys(fileHashes(join(dataDir, "filestore", "acme_restored")))).toHaveLength(first.files);
+    expect(pg.psql("acme_restored", "SELECT value FROM ir_config_parameter WHERE key = 'database.uuid'").trim()).not.toBe(uuid);
+    expect(pg.psql("acme_restored", "SELECT value FROM ir_config_parameter WHERE key = 'database.is_neutralized'").trim()).toBe("true");
+    expect(pg.psql("acme_restored", "SELECT count(*) FROM ir_cron c JOIN ir_model_data d ON d.model = 'ir.cron' AND d.res_id = c.id WHERE c.active AND d.name <> 'autovacuum_job'").trim()).toBe("0");
+  });
+
+  it("WHEN verify, --read-data, --restore-test THEN OK, and the scratch database is gone afterwards", () => {
+    expect(ok(["backup", "verify"]).stdout).toMatch(/Checked 2 snapshots and \d+ objects \(existence and size\)\.\nOK/);
+    expect(ok(["backup", "verify", "--read-data"]).stdout).toMatch(/read and re-hashed/);
+    const dbs = databases();
+    const t = ok(["backup", "verify", "--restore-test", "--db", dbUrl("postgres")]);
+    expect(t.stdout).toMatch(/Restore test of [0-9a-f]{8}: \d{3} tables compared, 0 mismatches\./);
+    expect(databases()).toEqual(dbs);
+  });
+
+  it("WHEN prune --keep-last 1 --dry-run / without --yes / --yes THEN plan only, refusal, then removal", () => {
+    const dry = ok(["backup", "prune", "--keep-last", "1", "--dry-run"]);
+    expect(dry.stdout).toContain(`remove  ${first.id.slice(0, 8)}`);
+    expect(dry.stdout).toContain("dry run: nothing removed");
+    expect(cli(["backup", "prune", "--keep-last", "1"]).code).toBe(2);
+    expect(JSON.parse(ok(["backup", "list", "--format", "json"]).stdout)).toHaveLength(2);
+    const r = ok(["backup", "prune", "--keep-last", "1", "--yes"]);
+    expect(r.stdout).toMatch(/Removed 1 snapshot and \d+ objects/);
+    const left = JSON.parse(ok(["backup", "list", "--format", "json"]).stdout);
+    expect(left.map((s: { id: string }) => s.id)).toEqual([second]);
+    expect(ok(["backup", "verify", "--read-data"]).stdout).toMatch(/OK\n$/);
+  });
+
+  it("WHEN export --format odoo-zip THEN Odoo's layout: dump.sql first, filestore/, manifest.json with Odoo's fields; import of it restores the same data", () => {
+    const zip = join(root, "acme.zip");
+    ok(["backup", "export", second, "--format", "odoo-zip", "-o", zip]);
+    const names = execFileSync("unzip", ["-Z1", zip], { encoding: "utf8" }).trim().split("\n");
+    expect(names[0]).toBe("dump.sql");
+    expect(names).toContain("manifest.json");
+    expect(names.filter((n) => n.startsWith("filestore/"))).toHaveLength(first.files + 1);
+    const manifest = JSON.parse(execFileSync("unzip", ["-p", zip, "manifest.json"], { encoding: "utf8" }));
+    const real = JSON.parse(readFileSync(join(ODOO17, "manifest.json"), "utf8"));
+    expect(Object.keys(manifest).sort()).toEqual(Object.keys(real).sort());
+    expect(manifest.db_name).toBe("acme");
+    expect(manifest.modules).toEqual(real.modules);
+    // refuses to overwrite
+    expect(cli(["backup", "export", second, "-o", zip]).code).toBe(2);
+
+    const imp = JSON.parse(ok(["backup", "import", zip, "--as", "acme_zip", "--format", "json"]).stdout);
+    expect(imp.database.format).toBe("plain");
+    expect(imp.database.rowCounts["public.res_partner"]).toBe(rowCounts("acme")["public.res_partner"]);
+    ok(["backup", "restore", imp.id, "--db", dbUrl("postgres"), "--data-dir", dataDir]);
+    expect(rowCounts("acme_zip")).toEqual(rowCounts("acme"));
+    expect(checksum("acme_zip", "res_partner")).toBe(checksum("acme", "res_partner"));
+    expect(fileHashes(join(dataDir, "filestore", "acme_zip"))).toEqual(fileHashes(join(dataDir, "filestore", "acme")));
+  });
+
+  it("WHEN import of the real Odoo database-manager backups (zip and dump) THEN snapshots that restore", () => {
+    const z = JSON.parse(ok(["backup", "import", join(ODOO17, "backup-mail.zip"), "--format", "json"]).stdout);
+    expect(z.database.name).toBe("acme");
+    expect(z.odoo.version).toBe("17.0-20240709");
+    const d = JSON.parse(ok(["backup", "import", join(ODOO17, "backup-mail.dump"), "--as", "acme_dump", "--format", "json"]).stdout);
+    expect(d.database.format).toBe("custom");
+    ok(["backup", "restore", d.id, "--db", dbUrl("postgres"), "--no-filestore"]);
+    expect(pg.psql("acme_dump", "SELECT count(*) FROM res_partner WHERE name LIKE '% Trading Ltd'").trim()).toBe("25");
+  });
+
+  it("GIVEN another age identity WHEN list THEN exit 2: the key does not decrypt this repository", () => {
+    const other = join(root, "keys", "other.key");
+    execFileSync("age-keygen", ["-o", other], { stdio: "ignore" });
+    const r = cli(["backup", "list"], { DOODBA_OPS_AGE_IDENTITY_FILE: other });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/does not decrypt this repository/);
+    const none = cli(["backup", "list"], { DOODBA_OPS_AGE_IDENTITY_FILE: "" });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("no age identity was given");
+  });
+
+  it("GIVEN a backup killed mid-way WHEN verify and create again THEN the repository is valid and the next backup succeeds", async () => {
+    const before = JSON.parse(ok(["backup", "list", "--format", "json"]).stdout).length;
+    // a bigger filestore so that the backup is still running when it is killed
+    const big = join(root, "big-filestore");
+    for (let i = 0; i < 40; i++) {
+      mkdirSync(join(big, String(i).padStart(2, "0")), { recursive: true });
+      writeFileSync(join(big, String(i).padStart(2, "0"), `file-${i}`), Buffer.alloc(2 << 20, i));
+    }
+    const child = spawn(process.execPath, [BIN, "backup", "create", "--db", dbUrl("acme"), "--filestore", big], { env, stdio: "ignore" });
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill("SIGKILL");
+    await new Promise((r) => child.on("close", r));
+    expect(JSON.parse(ok(["backup", "list", "--format", "json"]).stdout)).toHaveLength(before);
+    expect(ok(["backup", "verify"]).stdout).toMatch(/OK\n$/);
+    const again = ok(["backup", "create", "--db", dbUrl("acme"), "--filestore", big]);
+    expect(again.stdout).toMatch(/Snapshot [0-9a-f]+ created/);
+    expect(JSON.parse(ok(["backup", "list", "--format", "json"]).stdout)).toHaveLength(before + 1);
+  });
+
+  it("GIVEN one corrupted object WHEN verify --read-data THEN exit 1 naming the object and what it holds", () => {
+    const m = JSON.parse(ok(["backup", "show", second, "--files", "--format", "json"]).stdout);
+    const f = m.filestore.files[0];
+    const obj = join(repo, "objects", f.object.hash.slice(0, 2), f.object.hash);
+    chmodSync(obj, 0o644);
+    const b = readFileSync(obj);
+    b[b.length - 20] = (b[b.length - 20] ?? 0) ^ 0xff;
+    writeFileSync(obj, b);
+    const r = cli(["backup", "verify", "--read-data"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`PROBLEM objects/${f.object.hash.slice(0, 2)}/${f.object.hash}`);
+    expect(r.stdout).toContain(f.path);
+    expect(r.stdout).toMatch(/FAILED\n$/);
+  });
+});
