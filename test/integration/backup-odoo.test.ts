@@ -138,6 +138,30 @@ describe("dumpDatabase", () => {
     expect(copy.split("\n").filter((l) => /^\d+\t/.test(l))).toHaveLength(31);
   });
 
+  it("GIVEN a server path where snapshots cannot be exported (a transaction pooler) THEN the dump still succeeds and says its counts are not from the dump's snapshot", async () => {
+    // Test double for the pooler (pgbouncer in transaction mode cannot run here): the real psql,
+    // with its pg_export_snapshot() call made to fail the way a pooler makes it fail.
+    const real = platform.exec as Exec;
+    const { Transform } = await import("node:stream");
+    const pooler: Exec = {
+      run: (c, a, o) => real.run(c, a, o),
+      which: (c) => real.which(c),
+      spawn: async (cmd, args, opts) => {
+        const p = await real.spawn(cmd, args, opts);
+        if (!cmd.endsWith("psql")) return p;
+        const rewrite = new Transform({ transform: (chunk: Buffer, _e, cb) => cb(null, chunk.toString().replace("pg_export_snapshot()", "pg_export_snapshot_unavailable()")) });
+        rewrite.pipe(p.stdin);
+        return { ...p, stdin: rewrite };
+      },
+    };
+    const d = await dumpDatabase({ ...platform, exec: pooler }, { url: pg.url("acme") }, { format: "custom" });
+    await toFile(d.stream, join(work, "pooled.dump"));
+    const info = await d.done;
+    expect(info.consistent).toBe(false);
+    expect(info.rowCounts).toEqual(sourceCounts);
+    expect(info.odoo?.majorVersion).toBe("17.0");
+  });
+
   it("GIVEN a directory dump with 2 jobs WHEN restored with 2 jobs THEN key tables and counts equal the source", async () => {
     const d = await dumpDatabase(platform, { url: pg.url() }, { db: "acme", format: "directory", jobs: 2, workDir: work });
     try {
