@@ -110,7 +110,7 @@ function findingHtml(f: DoctorFinding, n: number): string {
 }
 
 function probeRow(p: ProbeResult): string {
-  return `<tr><td><span class="badge st-${p.status}">${p.status}</span></td><td><code>${escapeHtml(p.id)}</code><br>${escapeHtml(p.title)}</td><td>${escapeHtml(p.detail)}</td></tr>`;
+  return `<tr><td><span class="badge st-${p.status}">${p.status}</span></td><td><code>${escapeHtml(p.id)}</code><br>${inlineHtml(p.title)}</td><td>${escapeHtml(p.detail)}</td></tr>`;
 }
 
 function timelineSection(scan: ScanResult | undefined): string[] {
@@ -122,7 +122,7 @@ function timelineSection(scan: ScanResult | undefined): string[] {
     out.push(`<h2>Errors over time</h2>`, `<p>No ERROR/CRITICAL log record and no HTTP 5xx response in the scanned logs.</p>`);
   } else {
     out.push(`<h2>Errors per ${escapeHtml(bucketLabel(t.bucketMinutes))}</h2>`, timelineSvg(t));
-    out.push(`<p class="note">${t.totalErrors} ERROR/CRITICAL log records and ${t.total5xx} HTTP 5xx responses; times in UTC as the logs give them. Hover a bar for its numbers.</p>`);
+    out.push(`<p class="note">${t.totalErrors} ERROR/CRITICAL log record${t.totalErrors === 1 ? "" : "s"} and ${t.total5xx} HTTP 5xx response${t.total5xx === 1 ? "" : "s"}; times in UTC as the logs give them. Hover a bar for its numbers.</p>`);
   }
   out.push(`</section>`);
   return out;

@@ -119,7 +119,8 @@ export function timelineSvg(t: Timeline): string {
   const plotH = H - top - bottom;
   const n = t.buckets.length;
   const step = plotW / n;
-  const barW = Math.max(1, step * 0.8);
+  // a few buckets must not become slabs: bars at most 48 px wide, centred in their slot
+  const barW = Math.min(48, Math.max(1, step * 0.8));
   const y = (v: number): number => top + plotH - (v / t.max) * plotH;
   const per = bucketLabel(t.bucketMinutes);
   const parts: string[] = [];
