@@ -18,6 +18,9 @@
  *     - path: /web/login
  *       status: 200
  *       contains: "Odoo"
+ *   swarm:
+ *     endpoint-mode: vip         # vip | dnsrr (engines without IPVS, e.g. some VM kernels)
+ *     monitor: 20                # seconds Swarm watches a new Odoo task before going on
  * ```
  *
  * Every mistake is a UserError at file:line:col.
@@ -51,6 +54,10 @@ export interface DeployConfig {
   healthTimeout: number;
   proxyHost?: string;
   smoke: SmokeTest[];
+  /** Swarm services' endpoint mode. @default "vip" */
+  swarmEndpointMode?: "vip" | "dnsrr";
+  /** Seconds. @default 20 */
+  swarmMonitor?: number;
 }
 
 export const DEFAULT_HEALTH_TIMEOUT = 300;
@@ -87,7 +94,7 @@ export function parseDeployConfig(text: string, file = ".doodba-ops.yaml"): Depl
   const section = root.items.find((p) => isScalar(p.key) && p.key.value === "deploy");
   if (!section || isNullNode(section.value)) return cfg;
   const m = mapOf(section.value, "deploy", posOf);
-  const keys = pairs(m, ["update", "update-command", "strategy", "backup", "restore-on-failure", "health", "proxy", "smoke"], "deploy", posOf);
+  const keys = pairs(m, ["update", "update-command", "strategy", "backup", "restore-on-failure", "health", "proxy", "smoke", "swarm"], "deploy", posOf);
 
   const update = keys.get("update")?.value;
   if (!isNullNode(update)) {
@@ -122,6 +129,14 @@ export function parseDeployConfig(text: string, file = ".doodba-ops.yaml"): Depl
     const p = pairs(mapOf(proxy, "deploy.proxy", posOf), ["host"], "deploy.proxy", posOf);
     const host = p.get("host")?.value;
     if (!isNullNode(host)) cfg.proxyHost = str(host, "deploy.proxy.host", posOf);
+  }
+  const swarm = keys.get("swarm")?.value;
+  if (!isNullNode(swarm)) {
+    const w = pairs(mapOf(swarm, "deploy.swarm", posOf), ["endpoint-mode", "monitor"], "deploy.swarm", posOf);
+    const em = w.get("endpoint-mode")?.value;
+    if (!isNullNode(em)) cfg.swarmEndpointMode = oneOf(em, "deploy.swarm.endpoint-mode", ["vip", "dnsrr"] as const, posOf);
+    const mon = w.get("monitor")?.value;
+    if (!isNullNode(mon)) cfg.swarmMonitor = positive(mon, "deploy.swarm.monitor", posOf);
   }
   const smoke = keys.get("smoke")?.value;
   if (!isNullNode(smoke)) {

@@ -112,8 +112,8 @@ async function confirm(platform: Platform, question: string, yes: boolean | unde
 }
 
 async function run(platform: Platform, sub: "deploy" | "plan" | "apply" | "status" | "history" | "rollback", dir: string, opts: DeployCliOptions): Promise<number> {
-  if (opts.target === "swarm") {
-    throw new UserError("--target swarm is not available yet in this version of doodba-ops", { hint: "Deploy with --target compose (the default) for now." });
+  if (opts.target === "swarm" && (sub === "rollback" || sub === "status")) {
+    throw new UserError(`deploy ${sub} --target swarm is not available yet`, { hint: sub === "rollback" ? "Swarm keeps the previous spec of each service: `docker service rollback <stack>_<service>`." : "`docker stack services <stack>` shows the services." });
   }
   const log = (s: string): void => platform.stderr(`${s}\n`);
   const out = (s: string): void => platform.stdout(s.endsWith("\n") ? s : `${s}\n`);
@@ -151,6 +151,22 @@ async function run(platform: Platform, sub: "deploy" | "plan" | "apply" | "statu
   const strategy = opts.strategy !== "auto" ? opts.strategy : (ctx.config.strategy ?? "auto");
   const gates = await d.gateFindings(platform, ctx.model.dir, opts.env);
   const planOpts = { update, strategy, noBackup: opts.backup === false, gates, force: Boolean(opts.force) };
+  if (opts.target === "swarm") {
+    const sw = await import("../../deploy/swarm/apply.js");
+    if (sub === "plan") {
+      const conv = sw.planStack(ctx);
+      if (opts.format === "json") out(JSON.stringify(conv, null, 2));
+      else {
+        const { stringify } = await import("yaml");
+        out(`Swarm stack ${ctx.desired.project} for ${opts.env} (built images get a per-deploy tag at apply):\n${conv.warnings.map((w) => `  warning: ${w.services.join(", ")}: ${w.message}`).join("\n")}\n${stringify(conv.stack, { sortMapEntries: true })}`);
+      }
+      return 0;
+    }
+    if (sub === "deploy" && !(await confirm(platform, `Deploy ${opts.env} to the Swarm stack ${ctx.desired.project}?`, opts.yes))) return 1;
+    const res = await sw.applySwarm(ctx, { breakLock: Boolean(opts.breakLock), timeout: timeout * 2, gates, force: Boolean(opts.force), command });
+    out(opts.format === "json" ? JSON.stringify(res.record, null, 2) : r.renderRecord(res.record));
+    return res.exitCode;
+  }
   if (sub === "plan" || sub === "deploy") {
     const { plan } = await d.makePlan(ctx, planOpts);
     if (sub === "plan") {

@@ -21,6 +21,9 @@ deploy:
       contains: Odoo
     - path: /web/database/manager
       status: 403
+  swarm:
+    endpoint-mode: dnsrr
+    monitor: 30
 `;
 
 function userError(fn: () => unknown): UserError {
@@ -45,6 +48,8 @@ describe("deploy config (.doodba-ops.yaml deploy:)", () => {
       healthPath: "/web/health?db_server_status=1",
       healthTimeout: 120,
       proxyHost: "erp.example.com",
+      swarmEndpointMode: "dnsrr",
+      swarmMonitor: 30,
     });
     expect(c.smoke).toEqual([
       { path: "/web/login", status: 200, contains: "Odoo" },
