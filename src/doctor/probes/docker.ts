@@ -383,7 +383,7 @@ export function assessContainers(env: EnvModel, matched: EnvContainers, critical
         ),
       );
     } else if (c.state === "restarting" || (c.state !== "running" && c.state !== "paused" && c.state !== "created" && c.state !== "removing")) {
-      const ev = [`${label}: state ${c.state}, exit code ${c.exitCode}${c.finishedAt ? `, stopped at ${c.finishedAt}` : ""}`];
+      const ev = [`${label}: state ${c.state}, exit code ${c.exitCode}${c.state === "restarting" ? `, ${c.restartCount} restarts` : ""}${c.finishedAt ? `, ${c.state === "restarting" ? "last stop" : "stopped"} at ${c.finishedAt}` : ""}`];
       if (c.error) ev.push(`docker: ${c.error}`);
       if (c.oomKilled) ev.push("the kernel OOM killer stopped it last time (State.OOMKilled)");
       findings.push(
@@ -395,7 +395,9 @@ export function assessContainers(env: EnvModel, matched: EnvContainers, critical
           c.state === "restarting"
             ? "The process exits right after it starts and the restart policy starts it again: a configuration error, a missing dependency (database, volume), or memory."
             : "It exited or was stopped. A non-zero exit code means it failed; exit code 137 is a kill (OOM or docker kill), 143 a stop.",
-          `Read why it stops: \`docker logs --tail 100 ${c.name}\`; then start it again: \`docker start ${c.name}\` (or \`docker compose up -d ${c.service ?? ""}\`).`.replace(" )", ")"),
+          c.state === "restarting"
+            ? `Read why it stops: \`docker logs --tail 100 ${c.name}\`; stop the loop while you fix it: \`docker stop ${c.name}\`.`
+            : `Read why it stopped: \`docker logs --tail 100 ${c.name}\`; then start it again: \`docker start ${c.name}\` (or \`docker compose up -d ${c.service ?? ""}\`).`.replace(" )", ")"),
         ),
       );
     } else if (c.state === "paused") {
