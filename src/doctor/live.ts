@@ -337,7 +337,9 @@ export function directEndpoint(env: EnvModel, odoo: { svc: ServiceModel; cfg: Od
     const viaIp = (p: number): string | undefined => (engine.local && ip ? `http://${ip}:${p}` : undefined);
     const base = pub(ports.http) ?? viaIp(ports.http);
     const bus = pub(busPort) ?? viaIp(busPort);
-    if (!base) return { skip: `${c.name} publishes no port for ${ports.http} and the engine is remote (its container address is not reachable from here)` };
+    if (!base) {
+      return { skip: engine.local ? `${c.name} publishes no port ${ports.http} and has no network address` : `${c.name} publishes no port ${ports.http} and the engine is remote (its container address is not reachable from here)` };
+    }
     const how = pub(ports.http) ? `published port of ${c.name}` : `container address of ${c.name}`;
     return { base, busBase: bus ?? base, how };
   }

@@ -257,7 +257,9 @@ export function parseInspect(raw: unknown): DockerContainer | undefined {
   if (isObj(ns.Networks)) {
     for (const [name, n] of Object.entries(ns.Networks)) {
       const ip = isObj(n) ? str(n.IPAddress) : undefined;
+      // host networking has no address of its own: the container's ports are the host's
       if (ip) c.networks.push({ name, ip });
+      else if (name === "host") c.networks.push({ name, ip: "127.0.0.1" });
     }
   }
   if (Array.isArray(raw.Mounts)) {
