@@ -292,6 +292,7 @@ function confd(a: InitAnswers, sizing: OdooSizing): PlannedFile {
     `limit_time_real_cron = ${sizing.limitTimeRealCron}`,
     `limit_request = ${sizing.limitRequest}`,
     `db_maxconn = ${sizing.dbMaxconn}`,
+    ...(sizing.dbMaxconnGevent !== undefined ? [`db_maxconn_gevent = ${sizing.dbMaxconnGevent}`] : []),
   ];
   return { path: "odoo/custom/conf.d/20-performance.conf", content: lines.join("\n") + "\n" };
 }
@@ -385,7 +386,7 @@ function staticFiles(a: InitAnswers): PlannedFile[] {
 
 /** The whole project for these answers. */
 export function planInit(answers: InitAnswers, secrets: Secrets, opts: PlanOptions = {}): FilePlan {
-  const sizing = sizeOdoo({ cpus: answers.host.cpus, ramBytes: answers.host.ramGiB * GiB }, { users: answers.users });
+  const sizing = sizeOdoo({ cpus: answers.host.cpus, ramBytes: answers.host.ramGiB * GiB }, { users: answers.users }, { odooMajor: Math.floor(Number.parseFloat(answers.odooVersion)) });
   const render = opts.renderProxy ?? (answers.proxy === "nginx" ? renderNginx : renderTraefik);
   // Traefik matches `traefik.docker.network` against Docker's network names, which Compose
   // prefixes with the project name unless the network has an explicit `name:`. So the bundled

@@ -478,7 +478,7 @@ function footprint(before: FilePlan, after: FilePlan): FilePlan {
 }
 
 function sizingLines(a: InitAnswers): string[] {
-  return sizeOdoo({ cpus: a.host.cpus, ramBytes: a.host.ramGiB * GiB }, { users: a.users }).reasoning;
+  return sizeOdoo({ cpus: a.host.cpus, ramBytes: a.host.ramGiB * GiB }, { users: a.users }, { odooMajor: Math.floor(Number.parseFloat(a.odooVersion)) }).reasoning;
 }
 
 function quoteArg(s: string): string {
