@@ -10,6 +10,7 @@
  * listed after the database snapshot is taken: every attachment row the dump holds has its file
  * (Odoo writes the file before it commits the row).
  */
+import { availableParallelism } from "node:os";
 import { posix } from "node:path";
 import type { Writable } from "node:stream";
 import { UserError } from "../errors.js";
@@ -44,16 +45,19 @@ export interface BackupContext {
 /**
  * Plaintext bytes in flight in the repository (chunks being hashed, compressed, encrypted,
  * stored). Each chunk briefly exists three times (plain, compressed, encrypted), and the dump and
- * the filestore share it: 24 MiB keeps the whole process under 200 MB of RSS (bench/README.md).
- * DOODBA_OPS_MEMORY_BUDGET_MIB overrides it.
+ * the filestore share it; glibc keeps freed chunks mapped, so RSS grows well past the budget:
+ * 16 MiB (two 8 MiB chunks) keeps the process under 200 MB on the benchmark (bench/README.md)
+ * at no measurable cost in speed. DOODBA_OPS_MEMORY_BUDGET_MIB overrides it.
  */
-export const MEMORY_BUDGET = 24 << 20;
+export const MEMORY_BUDGET = 16 << 20;
 
 async function open(ctx: BackupContext, opts: { needRead?: boolean } = {}): Promise<Repo> {
   const store = openStore(ctx.repoUrl, { environ: ctx.platform.environ });
   const mib = Number(ctx.platform.environ.DOODBA_OPS_MEMORY_BUDGET_MIB);
   const memoryBudget = Number.isFinite(mib) && mib >= 1 ? mib << 20 : MEMORY_BUDGET;
-  const repo = await openRepo(store, { identity: ctx.identities, now: ctx.platform.now, randomBytes: ctx.platform.randomBytes, memoryBudget });
+  const conc = Number(ctx.platform.environ.DOODBA_OPS_CONCURRENCY);
+  const concurrency = Number.isInteger(conc) && conc >= 1 ? conc : undefined;
+  const repo = await openRepo(store, { identity: ctx.identities, now: ctx.platform.now, randomBytes: ctx.platform.randomBytes, memoryBudget, concurrency });
   if (opts.needRead && !repo.canRead) {
     throw new UserError(`The repository at ${maskUrl(store.description)} is encrypted and no age identity was given`, {
       hint: "Pass --identity-file <file with AGE-SECRET-KEY-1...>, or set DOODBA_OPS_AGE_IDENTITY_FILE / DOODBA_OPS_AGE_IDENTITY.",
@@ -349,8 +353,11 @@ function restoreSource(repo: Repo, d: DatabaseDump): RestoreSource {
 
 /** Custom dumps from this size are restored with pg_restore -j (spooled to a temp file). */
 export const SPOOL_MIN_BYTES = 64 << 20;
-/** Parallel pg_restore jobs for large dumps, unless --jobs says otherwise. */
-export const DEFAULT_RESTORE_JOBS = 2;
+/**
+ * Parallel pg_restore jobs for large dumps, unless --jobs says otherwise: one core stays for the
+ * filestore, which is restored at the same time; on two cores or fewer the dump streams (one job).
+ */
+export const DEFAULT_RESTORE_JOBS = Math.min(4, Math.max(1, availableParallelism() - 1));
 
 export interface RestorePlan {
   manifest: SnapshotManifest;
@@ -390,6 +397,8 @@ export interface RestoreOutcome {
   neutralized?: string;
   warnings: string[];
   seconds: number;
+  /** Seconds per phase; they overlap (the filestore is written while the database loads). */
+  phases: Record<string, number>;
 }
 
 /**
@@ -404,9 +413,11 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
   const platform = ctx.platform as BackupPlatform;
   if (!m.database) throw new UserError(`Snapshot ${m.id} has no database`);
   const files = plan.filestoreDir ? (m.filestore?.files ?? []) : [];
-  const writer = plan.filestoreDir && m.filestore ? await openFilestoreWriter(platform, { dir: plan.filestoreDir, force: opts.force }) : undefined;
+  const writer = plan.filestoreDir && m.filestore ? await openFilestoreWriter(platform, { dir: plan.filestoreDir, force: opts.force, verifySha1: false }) : undefined;
   let fsDone: Promise<void> | undefined;
+  const phases: Record<string, number> = {};
   if (writer) {
+    const tFs = Date.now();
     // Memory: every object being read holds up to two chunks (one prefetched); the budget bounds
     // the chunks of all files in flight, like the backup side.
     const chunk = repo.config.chunkSize;
@@ -425,7 +436,9 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
       doneItems++;
       doneBytes += f.size;
       if (doneItems % 64 === 0 || doneItems === files.length) ctx.progress({ phase: "restore filestore", doneItems, totalItems: files.length, doneBytes, totalBytes: total });
-    }).then(() => undefined);
+    }).then(() => {
+      phases.filestore = since(tFs);
+    });
     fsDone.catch(() => undefined);
   }
   // pg_restore -j needs a seekable file: a large custom dump is spooled to a temp file first (the
@@ -439,6 +452,7 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
     source = { format: "custom", path: spool.path };
   }
   let fsResult: FilestoreRestoreResult | undefined;
+  const tDb = Date.now();
   try {
     const r = await restoreDatabase(platform, pgConn(plan.server), source, {
       db: plan.target,
@@ -448,6 +462,7 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
       jobs,
       progress: ctx.progress,
       beforeSwap: async () => {
+        phases.database = since(tDb);
         if (!writer) return;
         await fsDone;
         fsResult = await writer.commit();
@@ -464,6 +479,7 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
       ...(n ? { neutralized: describeNeutralize(n) } : {}),
       warnings: r.warnings,
       seconds: since(started),
+      phases,
     };
   } catch (e) {
     if (writer && !fsResult) {
