@@ -10,10 +10,11 @@
  * filestore file's hash equal -> refusals (existing database without --force, --force without a
  * confirmation: exit 2, nothing touched) -> verify, --read-data, --restore-test -> prune --dry-run,
  * --yes -> export odoo-zip -> import of that zip and of the real Odoo backups -> wrong identity ->
- * a killed backup leaves a valid repository -> a corrupted object is named by verify.
+ * a killed backup leaves a valid repository -> a corrupted object is named by verify. Then the
+ * same CLI on an s3:// repository served by s3rver, the stand-in for S3 (which cannot run here).
  */
-import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -285,16 +286,27 @@ describe.skipIf(!HAVE)("doodba-ops backup, end to end on the real Odoo 17 databa
 
   it("GIVEN a backup killed mid-way WHEN verify and create again THEN the repository is valid and the next backup succeeds", async () => {
     const before = JSON.parse(ok(["backup", "list", "--format", "json"]).stdout).length;
-    // a bigger filestore so that the backup is still running when it is killed
+    // a bigger filestore (random bytes: nothing deduplicates) so that the backup is still running when it is killed
     const big = join(root, "big-filestore");
-    for (let i = 0; i < 40; i++) {
+    for (let i = 0; i < 60; i++) {
       mkdirSync(join(big, String(i).padStart(2, "0")), { recursive: true });
-      writeFileSync(join(big, String(i).padStart(2, "0"), `file-${i}`), Buffer.alloc(2 << 20, i));
+      writeFileSync(join(big, String(i).padStart(2, "0"), `file-${i}`), randomBytes(4 << 20));
     }
-    const child = spawn(process.execPath, [BIN, "backup", "create", "--db", dbUrl("acme"), "--filestore", big], { env, stdio: "ignore" });
-    await new Promise((r) => setTimeout(r, 1500));
+    const child = spawn(process.execPath, [BIN, "backup", "create", "--db", dbUrl("acme"), "--filestore", big], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const closed = new Promise((r) => child.on("close", r));
+    // killed as soon as it reports reading the filestore: objects are being written, no snapshot yet
+    await new Promise<void>((resolve) => {
+      let err = "";
+      child.stderr?.on("data", (c: Buffer) => {
+        err += c.toString();
+        if (/filestore, \d+\/\d+ objects/.test(err)) resolve();
+      });
+      child.on("close", () => resolve());
+    });
     child.kill("SIGKILL");
-    await new Promise((r) => child.on("close", r));
+    await closed;
+    expect(child.signalCode).toBe("SIGKILL");
+    expect(existsSync(join(repo, "locks", "exclusive.json"))).toBe(true);
     expect(JSON.parse(ok(["backup", "list", "--format", "json"]).stdout)).toHaveLength(before);
     expect(ok(["backup", "verify"]).stdout).toMatch(/OK\n$/);
     const again = ok(["backup", "create", "--db", dbUrl("acme"), "--filestore", big]);
@@ -315,5 +327,47 @@ describe.skipIf(!HAVE)("doodba-ops backup, end to end on the real Odoo 17 databa
     expect(r.stdout).toContain(`PROBLEM objects/${f.object.hash.slice(0, 2)}/${f.object.hash}`);
     expect(r.stdout).toContain(f.path);
     expect(r.stdout).toMatch(/FAILED\n$/);
+  });
+});
+
+describe.skipIf(!HAVE)("doodba-ops backup on an s3:// repository (s3rver on 127.0.0.1, the stand-in for S3)", { timeout: 120_000 }, () => {
+  let server: ChildProcess | undefined;
+  let url = "";
+  const creds = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" };
+  beforeAll(async () => {
+    const dir = join(root, "s3rver");
+    mkdirSync(dir, { recursive: true });
+    server = spawn(process.execPath, ["--openssl-legacy-provider", join(REPO_ROOT, "test", "fixtures", "backup-repo", "s3rver.mjs"), dir, "backups"], { stdio: ["pipe", "pipe", "inherit"] });
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      server?.stdout?.on("data", (c: Buffer) => {
+        out += c.toString();
+        const m = /\{"port":(\d+)\}/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      server?.on("exit", (code) => reject(new Error(`s3rver exited (${code})`)));
+    });
+    url = `s3://backups/acme/prod?endpoint=http://127.0.0.1:${port}&region=us-east-1`;
+  });
+  afterAll(() => {
+    server?.stdin?.end();
+    server?.kill("SIGTERM");
+  });
+
+  it("WHEN init, create and restore go through S3 THEN the restored filestore and rows are equal, no credential printed", () => {
+    const e = { ...creds, DOODBA_OPS_REPO: url };
+    const all: string[] = [];
+    const run = (args: string[]): Run => {
+      const r = ok(args, e);
+      all.push(r.stdout, r.stderr);
+      return r;
+    };
+    run(["backup", "init", "--age-identity-file", key]);
+    const snap = JSON.parse(run(["backup", "create", "--db", dbUrl("acme"), "--filestore", dataDir, "--format", "json"]).stdout).snapshot;
+    run(["backup", "restore", snap.id, "--db", dbUrl("postgres"), "--as", "acme_s3", "--data-dir", dataDir]);
+    expect(rowCounts("acme_s3")).toEqual(rowCounts("acme"));
+    expect(fileHashes(join(dataDir, "filestore", "acme_s3"))).toEqual(fileHashes(join(dataDir, "filestore", "acme")));
+    expect(run(["backup", "verify", "--read-data"]).stdout).toMatch(/OK\n$/);
+    expect(all.join("")).not.toContain("S3RVER");
   });
 });
