@@ -154,6 +154,17 @@ describe("real Odoo 17 logs are recognised", () => {
     expect(findingsFromScan(r, { failedLoginThreshold: 5 }).find((x) => x.id === "login-failed")?.severity).toBe("warning");
   });
 
+  it("the same log through `docker compose logs` (service prefix) or `docker logs --timestamps` gives the same findings", () => {
+    const text = readFileSync(join(LOGS, "db-down.log"), "utf8");
+    const plain = scan("db-down.log");
+    const prefixed = scanText(text.replace(/^(?=.)/gm, "odoo-1  | "), "db-down.log");
+    const stamped = scanText(text.replace(/^(?=.)/gm, "2026-11-27T02:09:29.318123456Z "), "db-down.log");
+    for (const r of [prefixed, stamped]) {
+      expect(r.hits).toEqual(plain.hits.map((h) => ({ ...h, samples: r.hits.find((x) => x.signatureId === h.signatureId)?.samples })));
+      expect(r.requests).toEqual(plain.requests);
+    }
+  });
+
   it("all logs at once: one result, every expected signature, records counted across files", () => {
     const names = readdirSync(LOGS).filter((f) => f.endsWith(".log")).sort();
     const text = names.map((n) => readFileSync(join(LOGS, n), "utf8")).join("");

@@ -4,7 +4,7 @@
  * RecursionError keeps its first {@link MAX_EXTRA} lines and its exception lines.
  */
 import type { LogRecord } from "../types.js";
-import { isExceptionLine, parseHeader, type Header } from "./parse.js";
+import { isExceptionLine, parseHeader, unwrapLine, type Header } from "./parse.js";
 
 /** Continuation lines kept verbatim per record. */
 export const MAX_EXTRA = 200;
@@ -46,14 +46,17 @@ export class RecordAssembler {
     this.lineNo = 0;
   }
 
-  push(line: string): void {
+  push(raw: string): void {
     this.lineNo++;
-    const h = parseHeader(line);
+    const h = parseHeader(raw);
     if (h) {
       this.flush();
-      this.start(line, h);
+      this.start(raw, h);
       return;
     }
+    // a traceback line of `docker compose logs` / `docker logs -t` carries the wrapper too
+    const c0 = raw.charCodeAt(0);
+    const line = c0 === 32 || c0 === 9 || raw.length === 0 ? raw : unwrapLine(raw);
     if (!this.open) {
       this.start(line, { message: line });
       return;

@@ -101,6 +101,24 @@ describe("streaming scanner", () => {
     expect(hit?.databases.length).toBe(20);
   });
 
+  it("GIVEN `docker compose logs` of odoo, db and nginx interleaved THEN PostgreSQL and proxy signatures are found in their own lines", () => {
+    const log = [
+      "db-1     | 2026-11-27 02:10:09.331 UTC [57] FATAL:  sorry, too many clients already",
+      "db-1     | 2026-11-27 02:10:09.332 UTC [58] FATAL:  remaining connection slots are reserved for roles with the SUPERUSER attribute",
+      "db-1     | 2026-11-27 02:10:09.400 UTC [1] LOG:  checkpoint starting: time",
+      "nginx-1  | 2026/11/27 02:10:10 [error] 31#31: *9 upstream timed out (110: Connection timed out) while reading response header from upstream, client: 203.0.113.7, server: erp.example.com",
+      "nginx-1  | 2026/11/27 02:10:11 [error] 31#31: *10 connect() failed (111: Connection refused) while connecting to upstream, client: 203.0.113.7, server: erp.example.com",
+      "odoo-1   | 2026-11-27 02:10:12,000 1 INFO ? odoo.service.server: HTTP service (werkzeug) running on 0.0.0.0:8069 ",
+    ].join("\n");
+    const r = scanText(log);
+    expect(r.hits.map((h) => [h.signatureId, h.count])).toEqual([
+      ["pg-connection-slots-exhausted", 2],
+      ["proxy-upstream-unreachable", 1],
+      ["proxy-upstream-timeout", 1],
+    ]);
+    expect(r.errorTimeline).toEqual({ [String(Date.UTC(2026, 10, 27, 2, 10))]: 4 });
+  });
+
   it("sample lines never show passwords or tokens", () => {
     expect(maskSecrets("connect postgres://odoo:hunter2@db:5432/prod?password=x&token=abc")).toBe("connect postgres://odoo:***@db:5432/prod?password=***&token=***");
   });
