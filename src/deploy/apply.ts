@@ -155,12 +155,33 @@ async function refreshProxy(ctx: DeployContext): Promise<string | undefined> {
   return `nginx in ${proxy.container} reloaded`;
 }
 
+/** Marker of the /etc/hosts lines deploy adds in the nginx container during a switch. */
+const PIN = "doodba-ops-switch";
+
+/**
+ * Points the nginx container's resolution of `service` at these addresses only (lines in its
+ * /etc/hosts, which getaddrinfo reads before DNS; written in place: Docker bind-mounts the file)
+ * and reloads nginx; with no addresses, removes those lines and reloads (DNS answers again).
+ */
+async function pinProxy(ctx: DeployContext, service: string, addresses: string[]): Promise<void> {
+  const proxy = proxyOf(ctx, await ctx.runtime.listContainers());
+  if (!proxy?.container || proxy.kind !== "nginx") return;
+  const script = `set -e; keep=$(grep -v '${PIN}' /etc/hosts || true); { printf '%s\n' "$keep"; for ip in "$@"; do printf '%s %s # ${PIN}\n' "$ip" '${service}'; done; } > /etc/hosts; nginx -t -q; nginx -s reload`;
+  const r = await ctx.runtime.exec(proxy.container, ["sh", "-c", script, "sh", ...addresses]);
+  if (r.exitCode !== 0) throw new DeployStepError(`switching nginx in ${proxy.container} failed: ${lastLines(r.stderr)}`);
+}
+
 /**
  * Zero-downtime switch of one Odoo service: a new container of the new image beside the old
- * one(s) (`up --no-recreate --scale svc=n+1`), wait until it is healthy, let the proxy route to
- * it (nginx: reload, so the service name resolves to both; Traefik: it follows container health
- * by itself), stop the old container(s) gracefully (the proxy retries a refused connection on
- * the other address), remove them, reload the proxy again.
+ * one(s) (`up --no-recreate --scale svc=n+1`), wait until it is healthy, switch the proxy to it,
+ * stop the old container(s) gracefully, remove them.
+ * - nginx (the config `init` writes resolves the service name when it loads): its resolution of
+ *   the name is pinned to the new container's address and nginx reloaded (old workers finish
+ *   their requests on the old container); after the old one is gone the pin is removed and
+ *   nginx reloaded again, so DNS answers as before. Stopping the old container first would leave
+ *   nginx sending requests to an address that no longer exists until the next reload.
+ * - Traefik follows Docker: it adds the new container when its health check passes and drops
+ *   the old one when it stops; nothing to do but wait for health.
  */
 async function zeroDowntimeSwitch(ctx: DeployContext, service: string, timeout: number): Promise<string> {
   const before = running(await ctx.runtime.listContainers(), service);
@@ -175,12 +196,17 @@ async function zeroDowntimeSwitch(ctx: DeployContext, service: string, timeout: 
       throw new DeployStepError(`${h.detail} (the old container kept serving; the new one was removed)\n${lastLines(await ctx.runtime.logs(c.name, 20).catch(() => ""), 8)}`);
     }
   }
-  await refreshProxy(ctx);
-  // Let the proxy's next requests reach the new address before the old one goes.
-  await ctx.sleep(1500);
-  await ctx.runtime.stop(before.map((b) => b.name), 30);
-  await ctx.runtime.remove(before.map((b) => b.name));
-  await refreshProxy(ctx);
+  const addresses: string[] = [];
+  for (const c of fresh) addresses.push(...Object.values(await ctx.runtime.containerAddresses(c.name)));
+  try {
+    await pinProxy(ctx, service, [...new Set(addresses)].sort());
+    // Requests already on their way to the old container finish there.
+    await ctx.sleep(1000);
+    await ctx.runtime.stop(before.map((b) => b.name), 30);
+    await ctx.runtime.remove(before.map((b) => b.name));
+  } finally {
+    await pinProxy(ctx, service, []);
+  }
   return `${fresh.map((f) => f.name).join(", ")} replaced ${before.map((b) => b.name).join(", ") || "nothing"} without stopping the service`;
 }
 

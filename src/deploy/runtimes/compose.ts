@@ -134,6 +134,14 @@ export class ComposeRuntime {
     return raw.map(toContainerState).sort((a, b) => a.service.localeCompare(b.service) || Number(a.oneoff) - Number(b.oneoff) || (a.number ?? 0) - (b.number ?? 0) || a.name.localeCompare(b.name));
   }
 
+  /** IP address per network of a container. */
+  async containerAddresses(container: string): Promise<Record<string, string>> {
+    const r = await this.docker(["inspect", "--format", "{{json .NetworkSettings.Networks}}", container]);
+    if (r.exitCode !== 0) return {};
+    const nets = JSON.parse(r.stdout.trim() || "{}") as Record<string, { IPAddress?: string }>;
+    return Object.fromEntries(Object.entries(nets).filter(([, v]) => v.IPAddress).map(([k, v]) => [k, v.IPAddress ?? ""]));
+  }
+
   /** A local image, or undefined when the engine does not have it. */
   async inspectImage(ref: string): Promise<ImageState | undefined> {
     const r = await this.docker(["image", "inspect", ref]);
