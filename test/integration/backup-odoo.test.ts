@@ -400,6 +400,14 @@ describe("Odoo zip", () => {
     const html = join(work, "denied.zip");
     spawnSync("sh", ["-c", `printf '<!DOCTYPE html><html>Access Denied</html>' > '${html}'`]);
     await expect(importOdooBackup(platform, { url: pg.url() }, html, { db: "nowhere" })).rejects.toThrow(/neither an Odoo zip backup/);
+    // a crafted zip whose filestore entry climbs out of the target (zip-slip), written by Python's zipfile
+    const evil = join(work, "evil.zip");
+    sh("python3", ["-c", "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'w')\nz.writestr('dump.sql', 'SELECT 1;')\nz.writestr('filestore/../../../evil', 'x')\nz.close()", evil]);
+    const err = await importOdooBackup(platform, { url: pg.url() }, evil, { db: "nowhere", filestoreDir: join(work, "data-evil", "filestore", "nowhere") }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/damaged or unsafe|unsafe path/);
+    expect(existsSync(join(work, "evil"))).toBe(false);
+    expect(dbExists("nowhere")).toBe(false);
   });
 
   it("GIVEN a live database and its filestore WHEN exported THEN the zip has Odoo's layout and manifest, Python's zipfile and unzip accept it, and Odoo's restore steps give back the same database", async () => {

@@ -135,14 +135,16 @@ export async function writeOdooZip(output: Writable, parts: WriteZipParts): Prom
   const failure = new Promise<never>((_, reject) => zip.on("error", (e: unknown) => reject(e instanceof Error ? e : new Error(String(e)))));
   failure.catch(() => undefined);
   const written = pipeline(zip.outputStream as Readable, counted, output);
+  // yazl queues what it is given; the filestore is fed only a little ahead of the writer, so
+  // that a filestore of a million files is not a million queued entries (memory stays flat)
+  let wake: (() => void) | undefined;
   const lazy = (fn: () => Readable | Promise<Readable>) => (cb: (err: unknown, s: NodeJS.ReadableStream) => void) => {
+    entries += 1;
+    wake?.();
     Promise.resolve()
       .then(fn)
       .then(
-        (s) => {
-          entries += 1;
-          cb(null, s);
-        },
+        (s) => cb(null, s),
         (e: unknown) => cb(e, Readable.from([])),
       );
   };
@@ -151,6 +153,7 @@ export async function writeOdooZip(output: Writable, parts: WriteZipParts): Prom
   const adding = (async () => {
     for await (const f of parts.filestore) {
       const rel = safeRelPath(f.path);
+      while (filestoreFiles + 2 - entries > 256) await new Promise<void>((r) => (wake = r));
       filestoreFiles += 1;
       zip.addReadStreamLazy(
         `filestore/${rel}`,
@@ -296,10 +299,16 @@ export async function openOdooZip(platform: BackupPlatform, path: string): Promi
   }
   const byName = new Map<string, Yauzl.Entry>();
   const entries: ZipEntryInfo[] = [];
-  for await (const e of zip.eachEntry()) {
-    if (e.fileName.endsWith("/")) continue;
-    byName.set(e.fileName, e);
-    entries.push({ name: e.fileName, size: e.uncompressedSize, compressedSize: e.compressedSize, mtime: e.getLastModDate() });
+  try {
+    for await (const e of zip.eachEntry()) {
+      if (e.fileName.endsWith("/")) continue;
+      byName.set(e.fileName, e);
+      entries.push({ name: e.fileName, size: e.uncompressedSize, compressedSize: e.compressedSize, mtime: e.getLastModDate() });
+    }
+  } catch (e) {
+    // yauzl refuses absolute and ../ names itself (zip-slip) and damaged directories
+    zip.close();
+    throw new UserError(`${path} is damaged or unsafe: ${e instanceof Error ? e.message : String(e)}`, { hint: "Nothing was extracted." });
   }
   const open = async (name: string): Promise<Readable> => {
     const e = byName.get(name);
