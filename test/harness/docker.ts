@@ -331,7 +331,9 @@ export function cleanup(): void {
     imageRefs.delete(ref);
   }
   if (swarmInitialised) {
-    spawnSync("docker", ["swarm", "leave", "--force"], { stdio: "ignore" });
+    // Another test process may still run a stack on the swarm this one created: leave it then.
+    const others = spawnSync("docker", ["stack", "ls", "--format", "{{.Name}}"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    if (others.length === 0) spawnSync("docker", ["swarm", "leave", "--force"], { stdio: "ignore" });
     swarmInitialised = false;
   }
 }
