@@ -101,6 +101,14 @@ describe("backup schedule: compose service", () => {
     expect(services).toContain("doodba-ops-backup");
   });
 
+  it("GIVEN the project's db publishes no port WHEN backup create . --env prod on the host THEN exit 2 pointing at the port or --db", () => {
+    const r = cli(["backup", "create", dir, "--env", "prod", "--repo", join(dir, "no-repo")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("reachable only inside Docker");
+    expect(r.stderr).toContain('ports: ["127.0.0.1:5432:5432"]');
+    expect(existsSync(join(dir, "no-repo"))).toBe(false);
+  });
+
   it.skipIf(!has("shellcheck"))("THEN the script passes shellcheck", () => {
     const r = spawnSync("shellcheck", ["-s", "sh", join(dir, "backup", "doodba-ops-backup-prod.sh")], { encoding: "utf8" });
     expect(r.status, r.stdout).toBe(0);

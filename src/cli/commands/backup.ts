@@ -195,7 +195,15 @@ async function resolveDb(platform: Platform, dir: string | undefined, opts: { en
   }
   if (dir !== undefined) {
     const project = loadProject(dir, { platform, envs: opts.env ? [opts.env] : undefined });
-    return { db: dbFromProject(project, opts.env ?? "prod", dbName), project };
+    const db = dbFromProject(project, opts.env ?? "prod", dbName);
+    if (db.kind === "compose-exec") {
+      throw new UserError(`The database of ${opts.env ?? "prod"} is reachable only inside Docker (${db.from})`, {
+        hint:
+          `Publish its port on the host only (\`ports: ["127.0.0.1:5432:5432"]\` on service ${db.compose?.service ?? "db"}), or pass --db postgres://user:password@host:port/${db.name}. ` +
+          "The scheduled backup (`doodba-ops backup schedule`) runs next to the database and needs neither.",
+      });
+    }
+    return { db, project };
   }
   const env = dbFromEnviron(platform.environ, dbName);
   if (!env) {
@@ -234,7 +242,7 @@ export async function backupInit(platform: Platform, opts: BackupInitCliOptions)
 }
 
 export async function backupCreate(platform: Platform, dir: string | undefined, opts: BackupCreateCliOptions): Promise<number> {
-  const progress = progressRenderer(platform, opts.format !== "json" || !platform.isTTY);
+  const progress = progressRenderer(platform);
   const ctx = ctxOf(platform, opts, progress.sink);
   const { db, project } = await resolveDb(platform, dir, opts);
   let filestore: FilestoreSource | undefined;
@@ -265,7 +273,7 @@ function createSummary(m: SnapshotManifest, phases: Record<string, number>): str
   const lines = [
     `Snapshot ${m.id} created (${m.createdAt}).`,
     `  database   ${m.database?.name ?? "-"}: ${fmtBytes(m.database?.files.reduce((a, f) => a + f.object.size, 0) ?? 0)} dump${m.database ? `, ${Object.keys(m.database.rowCounts).length} tables counted` : ""}`,
-    `  filestore  ${m.filestore ? `${m.filestore.files.length} files, ${fmtBytes(m.filestore.totalBytes)}${st.unchangedFiles !== undefined ? ` (${st.unchangedFiles} unchanged since the previous snapshot)` : ""}` : "-"}`,
+    `  filestore  ${m.filestore ? `${m.filestore.files.length} files, ${fmtBytes(m.filestore.totalBytes)}${st.unchangedFiles ? ` (${st.unchangedFiles} unchanged since the previous snapshot)` : ""}` : "-"}`,
     `  new data   ${st.newObjects} objects, ${fmtBytes(st.newBytes)}${st.bytesUploaded !== undefined ? ` (${fmtBytes(st.bytesUploaded)} stored after compression/encryption)` : ""}`,
     `  time       ${fmtSeconds(st.seconds)}${Object.keys(phases).length ? ` (${Object.entries(phases).map(([k, v]) => `${k} ${fmtSeconds(v)}`).join(", ")})` : ""}`,
   ];
