@@ -4,8 +4,7 @@
 // on the same file, in the same run.
 //   - The log is generated from the real Odoo 17 fixture logs (../shared/fixtures/odoo17/logs),
 //     repeated with shifted timestamps, and cached under /var/tmp (DOCTOR_BENCH_LOG overrides).
-//   - The subject is the real CLI in a fresh process: `doodba-ops doctor logs FILE --format json`
-//     (or the same command module through a minimal runner while `doctor` is not registered yet).
+//   - The subject is the real CLI in a fresh process: `doodba-ops doctor logs FILE --format json`.
 //   - Peak memory is the child's VmHWM (peak resident set), sampled from /proc while it runs.
 // Targets: throughput >= 0.5x grep's, peak memory < 150 MB.
 // Usage: npm run build && node bench/doctor.bench.mjs   (BENCH_RUNS=N, default 3; DOCTOR_BENCH_MB=size, default 1024)
@@ -94,15 +93,7 @@ const check = spawnSync("grep", ["-E", "-c", ere, "/dev/null"]);
 if (check.status === 2) throw new Error(`grep rejected the alternation: ${check.stderr}`);
 
 // ---------------------------------------------------------------- measuring
-const RUNNER = `
-const args = process.argv.slice(1);
-const { doctorLogsCommand } = await import(${JSON.stringify(join(root, "dist", "cli", "commands", "doctor-logs.js"))});
-const { nodePlatform } = await import(${JSON.stringify(join(root, "dist", "platform", "index.js"))});
-process.exitCode = await doctorLogsCommand(nodePlatform(), [args[0]], { format: "json" });
-`;
-const help = spawnSync(process.execPath, [bin, "doctor", "logs", "--help"], { encoding: "utf8" });
-const registered = help.status === 0 && /Usage: doodba-ops doctor logs/.test(help.stdout);
-const subject = registered ? [process.execPath, [bin, "doctor", "logs", logPath, "--format", "json"]] : [process.execPath, ["--input-type=module", "-e", RUNNER, "--", logPath]];
+const subject = [process.execPath, [bin, "doctor", "logs", logPath, "--format", "json"]];
 
 /** Runs a command, returns wall seconds, peak RSS (VmHWM, MB) and stdout. */
 function measure(cmd, args, env = process.env) {
@@ -164,7 +155,7 @@ const result = {
   grepMatchingLines: grepCount,
   patterns: SIGNATURES.reduce((n, s) => n + s.patterns.length, 0),
   runs: RUNS,
-  subject: registered ? "doodba-ops doctor logs --format json" : "doctor-logs command module (runner; doctor not registered yet)",
+  subject: "doodba-ops doctor logs --format json",
   doctorSeconds: doctorS,
   grepCSeconds: grepCS,
   grepUtf8Seconds: grepUS,
