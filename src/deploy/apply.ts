@@ -279,7 +279,7 @@ async function deployLocked(ctx: DeployContext, o: ApplyOptions, id: string, sta
   let snapshot: SnapshotRef | undefined;
   const dbRunning = ctx.desired.services.some((s) => s.database && running(actual.containers, s.name).length > 0);
   if (first.backup.kind === "skipped") steps.skip("pre-deploy backup", first.backup.description.replace(/^skipped: /, ""));
-  else if (first.firstDeploy || !dbRunning) steps.skip("pre-deploy backup", "the database is not running yet (first deploy)");
+  else if (first.firstDeploy || !dbRunning) steps.skip("pre-deploy backup", first.firstDeploy ? "first deploy: no database yet" : "the database is not running");
   else {
     try {
       snapshot = await steps.run("pre-deploy backup", () => ctx.backup.take(id), (s) => `${s.ref}${s.bytes !== undefined ? ` (${s.bytes} bytes)` : ""}`);
@@ -290,7 +290,8 @@ async function deployLocked(ctx: DeployContext, o: ApplyOptions, id: string, sta
   }
 
   // 3. keep the previous images under stable tags (rollback needs them even after a rebuild re-tags the reference)
-  await steps.run("keep previous images", async () => {
+  if (Object.keys(from).length === 0) steps.skip("keep previous images", "nothing runs yet");
+  else await steps.run("keep previous images", async () => {
     for (const [svc, img] of Object.entries(from)) {
       const tag = previousTag(ctx.desired.project, svc, id);
       await ctx.runtime.tag(img, tag);

@@ -65,7 +65,7 @@ export function renderHistory(records: DeployRecord[]): string {
     const changed = Object.keys({ ...r.from, ...r.to })
       .sort()
       .filter((s) => r.from[s] !== r.to[s])
-      .map((s) => `${s} ${short(r.from[s])}->${short(r.to[s])}`);
+      .map((s) => `${s}: ${short(r.from[s])} -> ${short(r.to[s])}`);
     rows.push([r.id, r.kind, r.env, r.outcome, r.startedAt, Number.isFinite(secs) ? secs.toFixed(1) : "?", r.user, changed.join(", ") || "-"]);
   }
   return `${table(rows, "").join("\n")}\n`;
