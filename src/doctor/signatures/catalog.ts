@@ -3,10 +3,12 @@
  */
 import type { Signature } from "../types.js";
 import { signature as addressInUse } from "./address-in-use.js";
+import { signature as busLoopError } from "./bus-loop-error.js";
 import { signature as concurrencyConflict } from "./concurrency-conflict.js";
 import { signature as connectionPoolFull } from "./connection-pool-full.js";
 import { signature as cronException } from "./cron-exception.js";
 import { signature as cronJobFailed } from "./cron-job-failed.js";
+import { signature as cronSkippedPendingModules } from "./cron-skipped-pending-modules.js";
 import { signature as cronThreadDied } from "./cron-thread-died.js";
 import { signature as databaseInitFailed } from "./database-init-failed.js";
 import { signature as databaseNotFound } from "./database-not-found.js";
@@ -34,6 +36,7 @@ import { signature as pgStatementCanceled } from "./pg-statement-canceled.js";
 import { signature as proxyUpstreamTimeout } from "./proxy-upstream-timeout.js";
 import { signature as proxyUpstreamUnreachable } from "./proxy-upstream-unreachable.js";
 import { signature as requestException } from "./request-exception.js";
+import { signature as runningAsRoot } from "./running-as-root.js";
 import { signature as schemaOutOfDate } from "./schema-out-of-date.js";
 import { signature as serverWideModuleFailed } from "./server-wide-module-failed.js";
 import { signature as tooManyOpenFiles } from "./too-many-open-files.js";
@@ -53,10 +56,12 @@ import { signature as workerTimeout } from "./worker-timeout.js";
 /** Every built-in signature. */
 export const ALL_SIGNATURES: readonly Signature[] = [
   addressInUse,
+  busLoopError,
   concurrencyConflict,
   connectionPoolFull,
   cronException,
   cronJobFailed,
+  cronSkippedPendingModules,
   cronThreadDied,
   databaseInitFailed,
   databaseNotFound,
@@ -84,6 +89,7 @@ export const ALL_SIGNATURES: readonly Signature[] = [
   proxyUpstreamTimeout,
   proxyUpstreamUnreachable,
   requestException,
+  runningAsRoot,
   schemaOutOfDate,
   serverWideModuleFailed,
   tooManyOpenFiles,

@@ -6,7 +6,7 @@ export const signature: Signature = {
   severity: "error",
   title: "Unhandled exception during an HTTP request (500)",
   patterns: [
-    /^Exception during request handling/,
+    /^Exception during (?:JSON |HTTP )?request handling/,
     /^Exception on \/\S*/,
     /^Error on request:/,
   ],
