@@ -53,7 +53,8 @@ function checkAfter(files: Record<string, string>, plan: FilePlan) {
   const project = loadFiles(merged);
   const env = project.envs.prod;
   if (!env) throw new Error("no prod");
-  return noBackup.check(env, { project, now: new Date("2026-11-27T00:00:00Z") });
+  const ctx = { project, now: new Date("2026-11-27T00:00:00Z") };
+  return noBackup.scope === "project" ? noBackup.check(ctx) : noBackup.check(env, ctx);
 }
 
 describe("planSchedule --compose (default)", () => {
