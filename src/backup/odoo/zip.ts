@@ -11,18 +11,17 @@
  * so the root's files come first (dump.sql, then manifest.json) and the filestore after them. The
  * real backup-mail.zip shows exactly that. Entries are deflated, without directory entries and
  * without extra fields (DOS timestamps only), like Python's zipfile writes them; ZIP64 is used
- * where a size needs it (yazl decides per entry), which Python's zipfile reads.
+ * where a size, an offset or the entry count needs it, which Python's zipfile reads.
  *
- * Writing and reading stream: yazl/yauzl never hold an entry in memory, and entries are opened
- * one at a time (20,000 attachments do not mean 20,000 open files).
+ * Writing and reading stream (zipwriter.ts; yauzl for reading): no entry is held in memory, and
+ * entries are opened one at a time (20,000 attachments do not mean 20,000 open files).
  */
 import { Readable, type Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type * as Yauzl from "yauzl";
-import type * as Yazl from "yazl";
 import { UserError } from "../../errors.js";
 import type { ProgressSink } from "../types.js";
 import { checkDbName, type PgConn } from "./conn.js";
+import { ZipWriter } from "./zipwriter.js";
 import { majorFromModuleVersion, dumpDatabase, type DumpInfo } from "./dump.js";
 import { filesOf, type BackupPlatform, type FileIO } from "./files.js";
 import { listFilestore, openFilestoreWriter, safeRelPath, checkFilestoreTarget, type FilestoreRestoreResult } from "./filestore.js";
@@ -106,72 +105,36 @@ export interface ZipStats {
   bytes: number;
 }
 
-async function loadYazl(): Promise<typeof Yazl> {
-  const m = (await import("yazl")) as typeof Yazl & { default?: typeof Yazl };
-  return m.default ?? m;
-}
 async function loadYauzl(): Promise<typeof Yauzl> {
   const m = (await import("yauzl")) as typeof Yauzl & { default?: typeof Yauzl };
   return m.default ?? m;
 }
 
-/** Writes an Odoo zip to `output` (a file stream, an HTTP response, a store upload...). */
+/** Writes an Odoo zip to `output` (a file stream, an HTTP response, a store upload...), entry by entry. */
 export async function writeOdooZip(output: Writable, parts: WriteZipParts): Promise<ZipStats> {
-  const yazl = await loadYazl();
-  const zip = new yazl.ZipFile();
+  const zip = new ZipWriter(output);
   const now = parts.now ?? new Date();
   const level = parts.compressionLevel ?? 6;
-  const common = { compress: level > 0, compressionLevel: level, forceDosTimestamp: true } as const;
-  let bytes = 0;
-  let entries = 0;
   let filestoreFiles = 0;
-  const counted = new (await import("node:stream")).Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      bytes += chunk.length;
-      parts.progress?.({ phase: "zip", doneBytes: bytes, doneItems: entries });
-      cb(null, chunk);
-    },
-  });
-  const failure = new Promise<never>((_, reject) => zip.on("error", (e: unknown) => reject(e instanceof Error ? e : new Error(String(e)))));
-  failure.catch(() => undefined);
-  const written = pipeline(zip.outputStream as Readable, counted, output);
-  // yazl queues what it is given; the filestore is fed only a little ahead of the writer, so
-  // that a filestore of a million files is not a million queued entries (memory stays flat)
-  let wake: (() => void) | undefined;
-  const lazy = (fn: () => Readable | Promise<Readable>) => (cb: (err: unknown, s: NodeJS.ReadableStream) => void) => {
-    entries += 1;
-    wake?.();
-    Promise.resolve()
-      .then(fn)
-      .then(
-        (s) => cb(null, s),
-        (e: unknown) => cb(e, Readable.from([])),
-      );
-  };
-  zip.addReadStreamLazy("dump.sql", { ...common, mtime: now, mode: 0o100644 }, lazy(parts.dumpSql));
-  zip.addReadStreamLazy("manifest.json", { ...common, mtime: now, mode: 0o100644 }, lazy(async () => Readable.from([Buffer.from(manifestJson(await parts.manifest()))])));
-  const adding = (async () => {
+  const progress = () => parts.progress?.({ phase: "zip", doneBytes: zip.bytes, doneItems: zip.entries });
+  try {
+    await zip.add("dump.sql", await parts.dumpSql(), { mtime: now, level });
+    progress();
+    await zip.add("manifest.json", Readable.from([Buffer.from(manifestJson(await parts.manifest()))]), { mtime: now, level });
     for await (const f of parts.filestore) {
       const rel = safeRelPath(f.path);
-      while (filestoreFiles + 2 - entries > 256) await new Promise<void>((r) => (wake = r));
+      await zip.add(`filestore/${rel}`, await f.open(), { mtime: f.mtimeMs !== undefined ? new Date(f.mtimeMs) : now, mode: f.mode ?? 0o100644, level });
       filestoreFiles += 1;
-      zip.addReadStreamLazy(
-        `filestore/${rel}`,
-        { ...common, mtime: f.mtimeMs !== undefined ? new Date(f.mtimeMs) : now, mode: f.mode ?? 0o100644, ...(f.size !== undefined ? { size: f.size } : {}) },
-        lazy(() => f.open()),
-      );
+      if (filestoreFiles % 100 === 0) progress();
     }
-    zip.end();
-  })();
-  try {
-    await Promise.race([Promise.all([adding, written]), failure]);
+    await zip.finish();
+    progress();
   } catch (e) {
-    // end the pipeline too: the destination is closed (with the error), never left hanging
-    (zip.outputStream as Readable).destroy(e instanceof Error ? e : new Error(String(e)));
-    await written.catch(() => undefined);
+    // the destination is closed with the error, never left hanging
+    output.destroy(e instanceof Error ? e : new Error(String(e)));
     throw e;
   }
-  return { entries, filestoreFiles, bytes };
+  return { entries: zip.entries, filestoreFiles, bytes: zip.bytes };
 }
 
 export interface ExportZipOptions {

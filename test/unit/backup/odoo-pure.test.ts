@@ -256,3 +256,46 @@ describe("row counts", () => {
     expect(c.result()).toEqual({ "public.res_partner": 2, "public.Weird.Name": 0, "public.mail_message": 1 });
   });
 });
+
+describe("ZipWriter", () => {
+  it("GIVEN empty, small and streamed (> 1 MiB) entries THEN yauzl reads them back with the right content, CRC and Unix modes", async () => {
+    const { ZipWriter } = await import("../../../src/backup/odoo/zipwriter.js");
+    const yauzl = await import("yauzl");
+    const { PassThrough } = await import("node:stream");
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on("data", (c: Buffer) => chunks.push(c));
+    const z = new ZipWriter(out);
+    const big = Buffer.alloc(3 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
+    const mtime = new Date(2026, 10, 27, 1, 53, 58);
+    await z.add("empty", Readable.from([]), { mtime });
+    await z.add("dir/small.txt", Readable.from([Buffer.from("hello "), Buffer.from("odoo")]), { mtime, mode: 0o100600 });
+    await z.add("big.bin", Readable.from([big.subarray(0, 1 << 20), big.subarray(1 << 20)]), { mtime, level: 1 });
+    await z.add("stored", Readable.from([Buffer.from("as is")]), { mtime, level: 0 });
+    await z.finish();
+    const zip = await yauzl.fromBufferPromise(Buffer.concat(chunks), { lazyEntries: true });
+    const got: Record<string, { data: Buffer; mode: number; method: number; date: Date }> = {};
+    for await (const e of zip.eachEntry()) {
+      const parts: Buffer[] = [];
+      for await (const c of await zip.openReadStreamPromise(e)) parts.push(c as Buffer);
+      got[e.fileName] = { data: Buffer.concat(parts), mode: e.externalFileAttributes >>> 16, method: e.compressionMethod, date: e.getLastModDate() };
+    }
+    expect(Object.keys(got)).toEqual(["empty", "dir/small.txt", "big.bin", "stored"]);
+    expect(got.empty?.data.length).toBe(0);
+    expect(got["dir/small.txt"]?.data.toString()).toBe("hello odoo");
+    expect(got["dir/small.txt"]?.mode).toBe(0o100600);
+    expect(got["big.bin"]?.data.equals(big)).toBe(true);
+    expect(got.stored?.method).toBe(0);
+    expect(got.empty?.method).toBe(8);
+    expect(got["big.bin"]?.date.getTime()).toBe(mtime.getTime());
+  });
+
+  it("computes CRC-32 and DOS timestamps as the zip format wants them", async () => {
+    const { crc32, dosDateTime } = await import("../../../src/backup/odoo/zipwriter.js");
+    expect(crc32(Buffer.from("123456789"))).toBe(0xcbf43926);
+    expect(crc32(Buffer.from("6789"), crc32(Buffer.from("12345")))).toBe(0xcbf43926);
+    expect(dosDateTime(new Date(1970, 0, 1))).toEqual({ date: 0x21, time: 0 }); // clamped to 1980-01-01
+    expect(dosDateTime(new Date(2026, 10, 27, 1, 53, 59))).toEqual({ date: ((2026 - 1980) << 9) | (11 << 5) | 27, time: (1 << 11) | (53 << 5) | 29 });
+  });
+});
