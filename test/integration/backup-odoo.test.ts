@@ -336,7 +336,7 @@ describe("neutralize", () => {
 describe("filestore", () => {
   it("GIVEN a filestore WHEN copied to <data_dir>/filestore/<newdb> THEN every file hashes to its name and the checklist markers are kept", async () => {
     const dataDir = join(work, "data-copy");
-    const r = await copyFilestore(platform, sourceFilestore, { dir: filestoreDir(dataDir, "newdb") });
+    const r = await copyFilestore(platform, sourceFilestore, { dir: filestoreDir(dataDir, "newdb"), verifySha1: true });
     expect(r).toMatchObject({ files: 30, replaced: false, sha1Mismatches: [] });
     expectFilestoreIntact(join(dataDir, "filestore", "newdb"));
     expect(readdirSync(join(dataDir, "filestore"))).toEqual(["newdb"]); // no staging left
@@ -350,7 +350,7 @@ describe("filestore", () => {
 
   it("GIVEN a file whose content does not match its sha1 name or a path escaping the target THEN the writer reports / refuses it", async () => {
     const { Readable } = await import("node:stream");
-    const w = await openFilestoreWriter(platform, { dir: join(work, "data-bad", "filestore", "x") });
+    const w = await openFilestoreWriter(platform, { dir: join(work, "data-bad", "filestore", "x"), verifySha1: true });
     await w.write("ab/ab00000000000000000000000000000000000000", Readable.from([Buffer.from("not that")]));
     await expect(w.write("../../etc/evil", Readable.from([Buffer.from("x")]))).rejects.toThrow(/unsafe path/);
     const r = await w.commit();

@@ -51,6 +51,8 @@ export interface FileIO {
   tmpdir(): string;
   /** Effective uid of this process (0 when root; ownership of restored files matters then). */
   uid(): number;
+  /** Effective gid of this process. */
+  gid(): number;
 }
 
 /** A platform that may carry streaming file access. */

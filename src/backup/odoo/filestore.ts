@@ -64,7 +64,11 @@ export interface FilestoreWriterOptions {
    * there would make Odoo fail to write attachments). Otherwise the current user.
    */
   owner?: { uid: number; gid: number };
-  /** Check that `<xx>/<sha1>` files hash to their name. @default true */
+  /**
+   * Check that `<xx>/<sha1>` files hash to their name (one more hash pass over the data). Worth it
+   * for files of unknown origin (an Odoo zip: its CRC-32 is weak); redundant for a repository
+   * restore, whose objects are already verified by sha256. @default false
+   */
   verifySha1?: boolean;
   progress?: ProgressSink;
 }
@@ -75,14 +79,14 @@ export interface FilestoreRestoreResult {
   bytes: number;
   /** An existing filestore was replaced. */
   replaced: boolean;
-  /** Content-addressed files whose content does not hash to their name. */
+  /** Content-addressed files whose content does not hash to their name (with verifySha1). */
   sha1Mismatches: string[];
 }
 
 export interface FilestoreWriter {
   readonly stagingDir: string;
-  /** Writes one file (relative path) from a stream. Safe to call concurrently. */
-  write(path: string, body: Readable, meta?: { mtimeMs?: number }): Promise<{ size: number; sha1: string }>;
+  /** Writes one file (relative path) from a stream. Safe to call concurrently. sha1 only when verifying. */
+  write(path: string, body: Readable, meta?: { mtimeMs?: number }): Promise<{ size: number; sha1?: string }>;
   /** Moves the staged filestore into place (replacing the old one when forced). */
   commit(): Promise<FilestoreRestoreResult>;
   /** Drops the staged files; the target is untouched. */
@@ -115,10 +119,14 @@ async function nearestOwner(io: FileIO, dir: string): Promise<{ uid: number; gid
 }
 
 class HashCount extends Transform {
-  readonly hash: Hash = createHash("sha1");
+  readonly hash: Hash | undefined;
   size = 0;
+  constructor(hashing: boolean) {
+    super();
+    this.hash = hashing ? createHash("sha1") : undefined;
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.size += chunk.length;
     cb(null, chunk);
   }
@@ -130,7 +138,9 @@ export async function openFilestoreWriter(platform: BackupPlatform, opts: Filest
   const parent = dir.replace(/\/[^/]*$/, "") || "/";
   const name = dir.slice(parent.length + 1);
   await checkFilestoreTarget(io, dir, Boolean(opts.force));
-  const owner = opts.owner ?? (io.uid() === 0 ? await nearestOwner(io, parent) : undefined);
+  const wanted = opts.owner ?? (io.uid() === 0 ? await nearestOwner(io, parent) : undefined);
+  // files are created as this process: no chown call per file when that is already the owner
+  const owner = wanted && !(wanted.uid === io.uid() && wanted.gid === io.gid()) ? wanted : undefined;
   const madeParents = await mkdirsOwned(io, parent, owner);
   const staging = await io.mkdtemp(`.${name}.restoring-`, parent);
   if (owner) await io.chown(staging, owner.uid, owner.gid);
@@ -160,12 +170,12 @@ export async function openFilestoreWriter(platform: BackupPlatform, opts: Filest
       const slash = rel.lastIndexOf("/");
       if (slash > 0) await ensureDir(rel.slice(0, slash));
       const abs = joinPath(staging, rel);
-      const hc = new HashCount();
+      const hc = new HashCount(opts.verifySha1 === true && isContentAddressed(rel));
       await pipeline(body, hc, io.createWriteStream(abs, { mode: 0o644 }));
       if (owner) await io.chown(abs, owner.uid, owner.gid);
       if (meta?.mtimeMs !== undefined) await io.utimes(abs, new Date(meta.mtimeMs));
-      const sha1 = hc.hash.digest("hex");
-      if (opts.verifySha1 !== false && isContentAddressed(rel) && !rel.endsWith(sha1)) mismatches.push(rel);
+      const sha1 = hc.hash?.digest("hex");
+      if (sha1 !== undefined && !rel.endsWith(sha1)) mismatches.push(rel);
       files += 1;
       bytes += hc.size;
       opts.progress?.({ phase: "filestore", doneItems: files, doneBytes: bytes });

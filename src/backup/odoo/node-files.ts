@@ -65,4 +65,5 @@ export const nodeFiles: FileIO = {
   },
   tmpdir: () => tmpdir(),
   uid: () => process.getuid?.() ?? -1,
+  gid: () => process.getgid?.() ?? -1,
 };

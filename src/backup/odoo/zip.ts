@@ -372,7 +372,8 @@ async function importZip(s: PgSession, file: string, opts: ImportOptions): Promi
       ...opts,
       beforeSwap: async () => {
         if (!opts.filestoreDir || zip.filestore.length === 0) return;
-        const w = await openFilestoreWriter(s.platform, { dir: opts.filestoreDir, force: opts.force, progress: opts.progress });
+        // a zip's CRC-32 is weak and the file may come from anywhere: check every name against its sha1
+        const w = await openFilestoreWriter(s.platform, { dir: opts.filestoreDir, force: opts.force, verifySha1: true, progress: opts.progress });
         try {
           for (const e of zip.filestore) await w.write(e.name, await zip.open(`filestore/${e.name}`), { mtimeMs: e.mtime.getTime() });
           filestore = await w.commit();
