@@ -42,3 +42,4 @@ export {
 } from "./zip.js";
 export { restoreTest, countRows, compareRowCounts, PlainDumpRowCounter, type RestoreTestResult, type RowCountComparison } from "./verify.js";
 export { filesOf, type FileIO, type BackupPlatform } from "./files.js";
+export { ZipWriter, type ZipEntryOptions } from "./zipwriter.js";
