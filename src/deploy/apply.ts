@@ -416,7 +416,7 @@ async function preflight(ctx: DeployContext, plan: DeployPlan): Promise<string> 
   if (plan.blockers.length > 0) throw new DeployStepError(plan.blockers.join("; "));
   if (plan.gates.length > 0) notes.push(`${plan.gates.length} blocking finding(s) overridden by --force`);
   // Disk: only meaningful when the engine's data root is on this machine.
-  const remote = Boolean(ctx.platform.environ.DOCKER_HOST && !/^unix:/.test(ctx.platform.environ.DOCKER_HOST ?? ""));
+  const remote = ctx.runtime.remote || Boolean(ctx.platform.environ.DOCKER_HOST && !/^unix:/.test(ctx.platform.environ.DOCKER_HOST ?? ""));
   const root = remote ? undefined : await ctx.runtime.dataRoot();
   if (root && ctx.platform.fs.exists(root)) {
     const r = await ctx.platform.exec?.run("df", ["-Pk", root]);

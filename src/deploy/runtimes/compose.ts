@@ -65,6 +65,11 @@ export class ComposeRuntime {
     this.flavour = opts.compose;
   }
 
+  /** A --context was given: the engine may be on another machine (its disk is not ours to check). */
+  get remote(): boolean {
+    return this.opts.context !== undefined;
+  }
+
   private dockerArgs(args: readonly string[]): string[] {
     return this.opts.context ? ["--context", this.opts.context, ...args] : [...args];
   }
