@@ -94,5 +94,27 @@ describe.skipIf(!engine.ok)("deploy on a single-node Docker Swarm (real engine)"
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: "rolled-back", target: "swarm" });
     expect(r.stderr).toMatch(/rollback_completed/);
     expect(version()).toBe("2");
+    const again = await cli("deploy", "rollback", p.dir, "--env", "swarm", "--target", "swarm", "--yes");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/Swarm already rolled \S+_odoo back/);
+  }, 240_000);
+
+  it("GIVEN a good release after it WHEN deploy rollback --target swarm THEN Swarm's previous spec (v2) serves again; status shows the stack", async () => {
+    p.release("4");
+    const d = await cli("deploy", "apply", p.dir, "--env", "swarm", "--target", "swarm");
+    expect(d.code, d.stderr).toBe(0);
+    await waitFor("v4 served", () => (version() === "4" ? true : undefined), 30_000);
+    const r = await cli("deploy", "rollback", p.dir, "--env", "swarm", "--target", "swarm", "--yes", "--format", "json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: "rollback", target: "swarm", outcome: "success" });
+    await waitFor("v2 served again", () => (version() === "2" ? true : undefined), 30_000);
+    const s = await cli("deploy", "status", p.dir, "--env", "swarm", "--target", "swarm", "--format", "json");
+    const st = JSON.parse(s.stdout) as { services: { name: string; replicas: string; update?: string }[] };
+    expect(st.services.map((x) => [x.name.replace(/^.*_/, ""), x.replicas])).toEqual([
+      ["db", "1/1"],
+      ["nginx", "1/1"],
+      ["odoo", "1/1"],
+    ]);
+    expect(st.services.find((x) => x.name.endsWith("_odoo"))?.update).toBe("rollback_completed");
   }, 240_000);
 });

@@ -112,9 +112,6 @@ async function confirm(platform: Platform, question: string, yes: boolean | unde
 }
 
 async function run(platform: Platform, sub: "deploy" | "plan" | "apply" | "status" | "history" | "rollback", dir: string, opts: DeployCliOptions): Promise<number> {
-  if (opts.target === "swarm" && (sub === "rollback" || sub === "status")) {
-    throw new UserError(`deploy ${sub} --target swarm is not available yet`, { hint: sub === "rollback" ? "Swarm keeps the previous spec of each service: `docker service rollback <stack>_<service>`." : "`docker stack services <stack>` shows the services." });
-  }
   const log = (s: string): void => platform.stderr(`${s}\n`);
   const out = (s: string): void => platform.stdout(s.endsWith("\n") ? s : `${s}\n`);
   const d = await import("../../deploy/index.js");
@@ -127,6 +124,24 @@ async function run(platform: Platform, sub: "deploy" | "plan" | "apply" | "statu
     const records = d.readHistory(ctx.io).filter((x) => x.env === opts.env);
     out(opts.format === "json" ? JSON.stringify(records, null, 2) : r.renderHistory(records));
     return 0;
+  }
+  if (opts.target === "swarm" && (sub === "status" || sub === "rollback")) {
+    const sw = await import("../../deploy/swarm/apply.js");
+    if (sub === "status") {
+      const services = await sw.swarmStatus(ctx);
+      const last = d.readHistory(ctx.io).filter((x) => x.env === opts.env).pop();
+      if (opts.format === "json") out(JSON.stringify({ env: opts.env, stack: ctx.desired.project, services, last }, null, 2));
+      else {
+        const rows = services.map((s) => `  ${s.name}  ${s.replicas}  ${s.image}${s.update ? `  (${s.update})` : ""}`);
+        out(`Stack ${ctx.desired.project} (${opts.env}) on Swarm\n${rows.join("\n") || "  nothing runs"}\n  last deploy: ${last ? `${last.id} ${last.outcome} at ${last.finishedAt} by ${last.user}` : "none recorded"}`);
+      }
+      return 0;
+    }
+    if (opts.to) throw new UserError("--to is not supported with --target swarm: Swarm keeps only each service's previous spec");
+    if (!(await confirm(platform, `Roll the Odoo service of stack ${ctx.desired.project} back to its previous spec?`, opts.yes))) return 1;
+    const res = await sw.rollbackSwarm(ctx, { timeout: timeout * 2, command, breakLock: opts.breakLock });
+    out(opts.format === "json" ? JSON.stringify(res.record, null, 2) : r.renderRecord(res.record));
+    return res.exitCode;
   }
   if (sub === "status") {
     const eng = await ctx.runtime.engineVersion();

@@ -185,3 +185,79 @@ async function converge(ctx: DeployContext, stack: string, timeoutSeconds: numbe
     await ctx.sleep(1000);
   }
 }
+
+export interface SwarmServiceView {
+  name: string;
+  image: string;
+  replicas: string;
+  update?: string;
+}
+
+/** `deploy status --target swarm`: the stack's services, their images, replicas and last update state. */
+export async function swarmStatus(ctx: DeployContext): Promise<SwarmServiceView[]> {
+  const stack = ctx.desired.project;
+  const out: SwarmServiceView[] = [];
+  for (const s of await inspectServices(ctx, stack)) {
+    const want = s.Spec.Mode?.Replicated?.Replicas ?? 1;
+    out.push({ name: s.Spec.Name, image: s.Spec.TaskTemplate.ContainerSpec.Image, replicas: `${await runningTasks(ctx, s.Spec.Name)}/${want}`, ...(s.UpdateStatus?.State ? { update: s.UpdateStatus.State } : {}) });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * `deploy rollback --target swarm`: Swarm keeps each service's previous spec; `docker service
+ * rollback` returns the Odoo services to it (start-first, as configured), then deploy waits for
+ * convergence and records it.
+ */
+export async function rollbackSwarm(ctx: DeployContext, o: { timeout: number; command: string; breakLock?: boolean }): Promise<{ record: DeployRecord; exitCode: 0 | 1 }> {
+  const started = new Date(ctx.clock());
+  const id = newDeployId(started, ctx.platform.randomBytes?.(4) ?? Buffer.from("0000"));
+  const user = ctx.platform.environ.USER ?? "unknown";
+  const stack = ctx.desired.project;
+  const release = await acquireLock(ctx.io, { id, pid: process.pid, host: ctx.io.host, user, since: started.toISOString(), command: o.command }, ctx.log, o.breakLock);
+  const record: DeployRecord = { id, kind: "rollback", env: ctx.desired.env, project: stack, target: "swarm", startedAt: started.toISOString(), finishedAt: "", user, host: ctx.io.host, from: {}, to: {}, previousTags: {}, steps: [], outcome: "failed" };
+  const images = async (into: Record<string, string>): Promise<void> => {
+    for (const s of await inspectServices(ctx, stack)) {
+      const img = await ctx.runtime.inspectImage(s.Spec.TaskTemplate.ContainerSpec.Image);
+      into[s.Spec.Name.slice(stack.length + 1)] = img?.id ?? s.Spec.TaskTemplate.ContainerSpec.Image;
+    }
+  };
+  const t0 = ctx.clock();
+  try {
+    await images(record.from);
+    const odoo = ctx.desired.services.filter((s) => s.odoo).map((s) => `${stack}_${s.name}`);
+    if (odoo.length === 0) throw new UserError(`The environment ${ctx.desired.env} has no Odoo service to roll back`);
+    const current = await inspectServices(ctx, stack);
+    for (const svc of odoo) {
+      const st = current.find((x) => x.Spec.Name === svc)?.UpdateStatus?.State;
+      if (st === "rollback_completed" || st === "rollback_started") {
+        throw new UserError(`Swarm already rolled ${svc} back: its previous spec is now the release that failed`, {
+          hint: "Swarm keeps one previous spec per service. Deploy the release you want instead.",
+        });
+      }
+    }
+    for (const svc of odoo) {
+      ctx.log(`doodba-ops deploy rollback: docker service rollback ${svc}`);
+      const r = await ctx.runtime.docker(["service", "rollback", "--detach", svc]);
+      if (r.exitCode !== 0) throw new DeployStepError(`docker service rollback ${svc} failed: ${lastLines(r.stderr || r.stdout)}`);
+    }
+    const c = await converge(ctx, stack, o.timeout, started.getTime());
+    record.steps.push({ name: "rollback", status: "ok", seconds: Math.round((ctx.clock() - t0) / 100) / 10, detail: c.detail });
+    record.outcome = "success";
+  } catch (e) {
+    if (e instanceof UserError) {
+      await release();
+      throw e;
+    }
+    record.error = e instanceof Error ? e.message : String(e);
+    record.steps.push({ name: "rollback", status: "failed", seconds: Math.round((ctx.clock() - t0) / 100) / 10, detail: record.error });
+  }
+  try {
+    record.finishedAt = new Date(ctx.clock()).toISOString();
+    await images(record.to).catch(() => undefined);
+    await appendHistory(ctx.io, record);
+  } finally {
+    await release();
+  }
+  return { record, exitCode: record.outcome === "success" ? 0 : 1 };
+}
