@@ -129,8 +129,6 @@ export interface CreateOptions {
   db: DbSource;
   filestore?: FilestoreSource;
   tags: Record<string, string>;
-  /** > 1: pg_dump directory format with this many jobs. */
-  jobs?: number;
 }
 
 export interface CreateResult {

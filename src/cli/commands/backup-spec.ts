@@ -30,7 +30,6 @@ export interface BackupCreateCliOptions extends RepoCliOptions {
   db?: string;
   filestore?: string | false;
   tag?: string[];
-  jobs?: string;
 }
 export interface BackupShowCliOptions extends RepoCliOptions {
   files?: boolean;
@@ -130,7 +129,6 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
     .option("--filestore <dir>", "the database's filestore folder (<data_dir>/filestore/<db>) or the data_dir (default: the project's Odoo volume)")
     .option("--no-filestore", "back up the database only")
     .option("-t, --tag <key=value>", "label the snapshot (repeatable)", repeat)
-    .option("-j, --jobs <n>", "parallel pg_dump jobs (directory format)")
     .addOption(formatOpt())
     .action(async (dir: string | undefined, opts: BackupCreateCliOptions) => run((m) => m.backupCreate(platform, dir, opts)));
 

@@ -258,10 +258,9 @@ export async function backupCreate(platform: Platform, dir: string | undefined, 
     tags.project ??= posix.basename(project.dir);
     tags.env ??= opts.env;
   }
-  const jobs = intOpt("--jobs", opts.jobs);
   const s = await service();
   ctx.log(`doodba-ops: backing up database ${db.name} (${db.display})${filestore ? ` and filestore ${filestore.path}` : ""} into ${maskUrl(ctx.repoUrl)}`);
-  const r = await s.createBackup(ctx, { db, filestore, tags, jobs });
+  const r = await s.createBackup(ctx, { db, filestore, tags });
   progress.end();
   if (opts.format === "json") json(platform, { snapshot: r.manifest, phases: r.phases });
   else platform.stdout(createSummary(r.manifest, r.phases));
