@@ -68,6 +68,7 @@ export class DatabaseDumpBackup implements PreDeployBackup {
     private readonly target: DumpTarget,
     stateDir: string,
     private readonly context?: string,
+    private readonly chmod?: (path: string, mode: number) => Promise<void>,
   ) {
     this.store = new LocalStore(stateDir);
   }
@@ -102,6 +103,8 @@ export class DatabaseDumpBackup implements PreDeployBackup {
       throw new DeployStepError(`pg_dump of ${this.target.database} failed: ${lastLines(done.stderr)}`);
     }
     const st = await this.store.stat(key);
+    // A whole database: readable by its owner only.
+    await this.chmod?.(`${this.store.root}/${key}`, 0o600);
     return { ref: `.doodba-ops/${key}`, bytes: st?.size };
   }
 

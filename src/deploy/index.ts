@@ -55,7 +55,7 @@ function backupFor(runtime: ComposeRuntime, platform: Platform, env: EnvModel, c
   if (!platform.exec) return new SkippedBackup("no process adapter");
   const svc = env.compose.services[dbService];
   const user = svc?.environment.POSTGRES_USER ?? "postgres";
-  return new DatabaseDumpBackup(runtime, platform.exec, { service: dbService, database: odooDatabase(env), user }, posix.join(dir, STATE_DIR), o.context);
+  return new DatabaseDumpBackup(runtime, platform.exec, { service: dbService, database: odooDatabase(env), user }, posix.join(dir, STATE_DIR), o.context, platform.fs.chmod);
 }
 
 /** Loads the project and the engine-facing pieces of a deploy of one environment. */

@@ -169,7 +169,10 @@ async function run(platform: Platform, sub: "deploy" | "plan" | "apply" | "statu
   if (opts.target === "swarm") {
     const sw = await import("../../deploy/swarm/apply.js");
     if (sub === "plan") {
-      const conv = sw.planStack(ctx);
+      const plan = sw.planStack(ctx);
+      const { maskStack } = await import("../../deploy/swarm/convert.js");
+      // Secrets stay in the stack file deploy writes (0600), never on the terminal.
+      const conv = { ...plan, stack: maskStack(plan.stack) };
       if (opts.format === "json") out(JSON.stringify(conv, null, 2));
       else {
         const { stringify } = await import("yaml");

@@ -133,3 +133,21 @@ function convertService(svc: ServiceModel, o: ConvertOptions, add: (key: string,
   if (Object.keys(deploy).length > 0) out.deploy = deploy;
   return out;
 }
+
+/** Names whose values are secrets (the same list `config` masks). */
+const SECRET_NAME = /(PASSW(OR)?D|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|PASSPHRASE|ACCESS_?KEY|admin_passwd|db_password|smtp_password)/i;
+
+/** A copy of the stack with secret environment values replaced by ********, for printing. */
+export function maskStack(stack: Record<string, unknown>): Record<string, unknown> {
+  const services = (stack.services ?? {}) as Record<string, Record<string, unknown>>;
+  const masked: Record<string, unknown> = {};
+  for (const [name, svc] of Object.entries(services)) {
+    const env = svc.environment;
+    if (env && typeof env === "object" && !Array.isArray(env)) {
+      masked[name] = { ...svc, environment: Object.fromEntries(Object.entries(env as Record<string, unknown>).map(([k, v]) => [k, SECRET_NAME.test(k) && v ? "********" : v])) };
+    } else if (Array.isArray(env)) {
+      masked[name] = { ...svc, environment: env.map((e) => (typeof e === "string" && SECRET_NAME.test(e.split("=")[0] ?? "") && e.includes("=") ? `${e.split("=")[0]}=********` : e)) };
+    } else masked[name] = svc;
+  }
+  return { ...stack, services: masked };
+}

@@ -1,7 +1,7 @@
 /** Compose environment -> Swarm stack, pure (the real project loader, no engine). */
 import { afterAll, describe, expect, it } from "vitest";
 import { pinnedTag } from "../../../src/deploy/swarm/apply.js";
-import { toStack } from "../../../src/deploy/swarm/convert.js";
+import { maskStack, toStack } from "../../../src/deploy/swarm/convert.js";
 import { cleanupProjects, loadFiles } from "../../helpers/project.js";
 
 afterAll(() => cleanupProjects());
@@ -79,6 +79,11 @@ describe("toStack", () => {
     const services = stack.services as Record<string, Record<string, unknown>>;
     expect((services.db?.deploy as Record<string, unknown>).endpoint_mode).toBe("dnsrr");
     expect(services.nginx?.ports).toEqual([{ target: 80, published: 80, protocol: "tcp", mode: "host" }]);
+  });
+
+  it("GIVEN secrets in the environment WHEN printing the stack THEN they are masked, other values kept", () => {
+    const stack = { version: "3.8", services: { odoo: { environment: { PGPASSWORD: "s3cret", PGUSER: "odoo" } }, db: { environment: ["POSTGRES_PASSWORD=s3cret", "POSTGRES_USER=odoo"] } } };
+    expect(maskStack(stack).services).toEqual({ odoo: { environment: { PGPASSWORD: "********", PGUSER: "odoo" } }, db: { environment: ["POSTGRES_PASSWORD=********", "POSTGRES_USER=odoo"] } });
   });
 
   it("GIVEN an image reference WHEN pinning it to a deploy THEN the tag gets the deploy id", () => {
