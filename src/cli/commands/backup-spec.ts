@@ -158,7 +158,7 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
     .option("-e, --env <name>", "environment of the project (with [dir])", "prod")
     .addOption(repoOpt())
     .addOption(identityOpt())
-    .option("--db <url>", "target server (and database name) as postgres://user:password@host:port/dbname (default: the project's db service, or PG*)")
+    .option("--db <url>", "target server as postgres://user:password@host:port[/maintenance db]; the database restored is the snapshot's, or --as (default: the project's db service, or PG*)")
     .option("--as <name>", "restore into this database name (default: the snapshot's database)")
     .option("--filestore-dir <dir>", "put the filestore files exactly in this folder")
     .option("--data-dir <dir>", "Odoo's data_dir: files go to <data_dir>/filestore/<database>")
