@@ -141,7 +141,10 @@ async function main() {
     // compose: baseline and zero-downtime alternate on one project
     const p = await makeProject(`bench${process.pid}`, images);
     cleanup.push(() => {
-      sh("docker-compose", ["-p", p.name, "-f", "prod.yaml", "down", "-v", "--rmi", "local"], { cwd: p.dir, allowFail: true });
+      sh("docker-compose", ["-p", p.name, "-f", "prod.yaml", "down", "-v"], { cwd: p.dir, allowFail: true });
+      // the Odoo image and the previous-image tags deploy kept
+      const refs = sh("docker", ["images", "--format", "{{.Repository}}:{{.Tag}}"], { allowFail: true }).stdout.split("\n").filter((r) => r.startsWith(`${p.name}-`) || r.startsWith(`doodba-ops/${p.name}-`));
+      if (refs.length) sh("docker", ["image", "rm", "-f", ...refs], { allowFail: true });
       rmSync(p.dir, { recursive: true, force: true });
     });
     sh("node", [BIN, "deploy", "apply", p.dir, "--no-backup"], { env: { ...process.env, USER: "bench" } });

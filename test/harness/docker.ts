@@ -239,6 +239,16 @@ function buildBase(tag: string, hash: string): void {
   }
 }
 
+/** Removes e2e images of earlier content hashes (the fixtures changed since); images in use stay. */
+function pruneStale(keep: Set<string>): void {
+  const all = spawnSync("docker", ["images", "--filter", `label=${HASH_LABEL}`, "--format", "{{.Repository}}:{{.Tag}}"], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  const stale = all.filter((ref) => ref.startsWith("doodba-ops-e2e/") && !keep.has(ref));
+  // Dependants first: the base goes last (docker refuses while a child image exists).
+  stale.sort((a, b) => Number(a.startsWith("doodba-ops-e2e/base:")) - Number(b.startsWith("doodba-ops-e2e/base:")));
+  for (const ref of stale) spawnSync("docker", ["image", "rm", ref], { stdio: "ignore" });
+  if (stale.length > 0) log(`removed ${stale.length} e2e image(s) of earlier fixture versions`);
+}
+
 /** Builds (or reuses) the e2e images. Serialised between processes; a build takes minutes the first time. */
 export async function buildImages(): Promise<E2eImages> {
   return withLock("build", () => {
@@ -265,7 +275,9 @@ export async function buildImages(): Promise<E2eImages> {
       } else built[name] = 0;
       return tag;
     };
-    return { base, postgres: one("postgres", "postgres"), odooStandin: one("odoo-standin", "odoo-standin"), proxy: one("proxy", "nginx"), built };
+    const images = { base, postgres: one("postgres", "postgres"), odooStandin: one("odoo-standin", "odoo-standin"), proxy: one("proxy", "nginx"), built };
+    pruneStale(new Set([images.base, images.postgres, images.odooStandin, images.proxy]));
+    return images;
   });
 }
 
@@ -315,6 +327,13 @@ export function ensureSwarm(): void {
 export function cleanup(): void {
   for (const s of stacks) {
     spawnSync("docker", ["stack", "rm", s], { stdio: "ignore" });
+    // stack rm returns before the tasks' containers and the network are gone: wait (images in use cannot be removed)
+    for (let i = 0; i < 60; i++) {
+      const left = spawnSync("docker", ["ps", "-aq", "--filter", `label=com.docker.stack.namespace=${s}`], { encoding: "utf8" }).stdout.trim();
+      const net = spawnSync("docker", ["network", "ls", "-q", "--filter", `label=com.docker.stack.namespace=${s}`], { encoding: "utf8" }).stdout.trim();
+      if (!left && !net) break;
+      sleepSync(500);
+    }
     stacks.delete(s);
   }
   for (const p of projects) {
