@@ -3,7 +3,7 @@
  * of this run, a free loopback port, and the nginx site rendered by doodba-ops' own
  * renderNginxSite (the configuration style `doodba-ops init` generates).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -40,6 +40,8 @@ export async function makeProject(images: E2eImages, name: string, files: Record
   const df = readFileSync(join(dir, "odoo", "Dockerfile.in"), "utf8").replace("@STANDIN_IMAGE@", images.odooStandin);
   writeFileSync(join(dir, "odoo", "Dockerfile"), df);
   rmSync(join(dir, "odoo", "Dockerfile.in"));
+  // git does not keep empty folders: the fixture's nginx/ exists only once we write into it
+  mkdirSync(join(dir, "nginx"), { recursive: true });
   writeFileSync(
     join(dir, "nginx", "default.conf"),
     renderNginxSite({
