@@ -9,6 +9,7 @@
  * connection string.
  */
 import { UserError } from "../../errors.js";
+import { maskUrls } from "../../platform/mask.js";
 
 export interface PgConn {
   /** `postgres://` or `postgresql://` URL; its path names the default database. */
@@ -95,7 +96,7 @@ export function resolveConn(conn: PgConn, environ: Record<string, string | undef
 
 /** Replaces the password of any URL in `text` (postgres://user:pw@..., also other schemes) by `***`. */
 export function maskUrl(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, "$1***@").replace(/([?&]password=)[^&\s]*/gi, "$1***");
+  return maskUrls(text);
 }
 
 /** Masks URLs and every known secret in a message. */

@@ -2,13 +2,9 @@
 import type { Exec, ExecResult } from "../../platform/exec.js";
 import type { DoctorFinding, DoctorSeverity, ProbeResult } from "../types.js";
 
-/**
- * `postgres://user:secret@host/db` -> `postgres://user:***@host/db` (any scheme), and
- * `password=secret` parameters (`?password=`, keyword DSNs) -> `password=***`, in any text.
- */
-export function maskUrls(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)[^@\s/]*@/gi, "$1***@").replace(/([?&;\s]password=)[^&\s'"]*/gi, "$1***");
-}
+import { maskUrls } from "../../platform/mask.js";
+
+export { maskUrls };
 
 /** Masks connection strings, then every known secret value (e.g. the password of --db) wherever it appears. */
 export function mask(text: string, secrets: readonly (string | undefined)[] = []): string {

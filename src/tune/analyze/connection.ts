@@ -31,13 +31,9 @@ export interface TargetOptions {
   env?: string;
 }
 
-const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi;
-const PASSWORD_PARAM = /([?&;\s]password=)[^&\s'"]*/gi;
-
 /** Masks the password of every URL (and `password=` parameter) in a text. */
-export function maskUrls(text: string): string {
-  return text.replace(URL_CREDENTIALS, "$1***@").replace(PASSWORD_PARAM, "$1***");
-}
+export { maskUrls } from "../../platform/mask.js";
+import { maskUrls } from "../../platform/mask.js";
 
 /** A function that removes the given secrets (also percent-encoded) and URL passwords from a text. */
 export function redactor(secrets: readonly string[]): (text: string) => string {
