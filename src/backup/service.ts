@@ -66,8 +66,9 @@ async function open(ctx: BackupContext, opts: { needRead?: boolean } = {}): Prom
   return repo;
 }
 
-/** A connection for the ./odoo tools: libpq variables only (no password in argv or URL). */
+/** A connection for the ./odoo tools: libpq variables only (no password in argv or URL); inside the db container for "compose-exec". */
 export function pgConn(db: DbSource): PgConn {
+  if (db.kind === "compose-exec" && db.compose) return { env: { ...db.env }, via: { kind: "compose-exec", ...db.compose } };
   return { env: { ...db.env } };
 }
 
@@ -154,11 +155,6 @@ export async function createBackup(ctx: BackupContext, opts: CreateOptions): Pro
         else ctx.log("doodba-ops: no age identity given: the previous snapshot cannot be read, so every filestore file is read again (objects are still stored once)");
       }
       const tDb = Date.now();
-      if (opts.db.kind === "compose-exec") {
-        throw new UserError(`Database ${opts.db.name} is reached through docker compose exec, which create does not run yet`, {
-          hint: "Publish the db port on 127.0.0.1 (ports: [\"127.0.0.1:5432:5432\"]) or pass --db postgres://user:password@host:port/db.",
-        });
-      }
       const dump = await dumpDatabase(platform, pgConn(opts.db), { db: opts.db.name, format: "custom", compressLevel: 0, progress: ctx.progress });
       // The snapshot is exported: list the filestore now, while the dump streams.
       const fsWork = opts.filestore

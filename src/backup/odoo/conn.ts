@@ -18,6 +18,29 @@ export interface PgConn {
   env?: Record<string, string | undefined>;
   /** Directory holding pg_dump/pg_restore/psql. @default the first on PATH */
   binDir?: string;
+  /** Run the tools somewhere else than on this host. @default on this host */
+  via?: ComposeExecVia;
+}
+
+/**
+ * The tools run inside the PostgreSQL container of a compose project:
+ * `docker compose --project-directory <dir> -f <file>... [-p <name>] exec -T -e PGUSER ... <service> pg_dump ...`.
+ * They connect over the container's local socket (no PGHOST/PGPORT) as PGUSER; the libpq
+ * variables are passed as `-e NAME` without a value, so compose reads them from its own
+ * environment and the password never appears in argv.
+ */
+export interface ComposeExecVia {
+  kind: "compose-exec";
+  /** Project directory. */
+  dir: string;
+  /** Compose files, relative to dir (or absolute). */
+  files: string[];
+  /** The PostgreSQL service. */
+  service: string;
+  /** Compose project name, when the project sets one. @default what compose derives */
+  projectName?: string;
+  /** `docker compose` (v2) or `docker-compose` (v1). @default v2 when `docker compose version` answers, else v1 */
+  flavour?: "v2" | "v1";
 }
 
 /** What a tool invocation needs: its environment, the secrets to mask, a safe description. */
@@ -31,6 +54,8 @@ export interface ResolvedConn {
   /** host:port/db without credentials, for messages. */
   description: string;
   binDir?: string;
+  /** Where the tools run, when not on this host. */
+  via?: ComposeExecVia;
 }
 
 /** URL query parameters that libpq understands, mapped to their environment variables. */
@@ -61,6 +86,7 @@ const PG_VARS = new Set(["PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGPASSWORD
  * inherited PG* < `conn.env` < the URL's parts.
  */
 export function resolveConn(conn: PgConn, environ: Record<string, string | undefined>): ResolvedConn {
+  if (conn.via) return resolveInContainer(conn, conn.via);
   const pgEnv: Record<string, string | undefined> = { PGAPPNAME: "doodba-ops" };
   for (const [k, v] of Object.entries(environ)) if (k.startsWith("PG") && v !== undefined) pgEnv[k] = v;
   for (const [k, v] of Object.entries(conn.env ?? {})) pgEnv[k] = v;
@@ -92,6 +118,22 @@ export function resolveConn(conn: PgConn, environ: Record<string, string | undef
   const host = pgEnv.PGHOST ?? "local socket";
   const description = `${host}${pgEnv.PGPORT ? `:${pgEnv.PGPORT}` : ""}${pgEnv.PGUSER ? ` as ${pgEnv.PGUSER}` : ""}`;
   return { pgEnv, database: pgEnv.PGDATABASE, secrets, description, binDir: conn.binDir };
+}
+
+/** libpq variables about the network or host-side files: meaningless over the container's local socket. */
+const HOST_ONLY_VARS = new Set(["PGHOST", "PGHOSTADDR", "PGPORT", "PGSSLMODE", "PGREQUIRESSL", "PGPASSFILE", "PGSERVICE", "PGSERVICEFILE", "PGSSLROOTCERT", "PGSSLCERT", "PGSSLKEY", "PGSSLCRL", "PGSYSCONFDIR"]);
+
+/**
+ * A connection made inside the db container: only the connection's own variables (the shell's
+ * PG* describe another server), without host, port or host-side files (the local socket).
+ */
+function resolveInContainer(conn: PgConn, via: ComposeExecVia): ResolvedConn {
+  const inner = conn.url ? resolveConn({ url: conn.url, env: conn.env }, {}).pgEnv : { ...conn.env };
+  const pgEnv: Record<string, string | undefined> = { PGAPPNAME: "doodba-ops" };
+  for (const [k, v] of Object.entries(inner)) if (v !== undefined && v !== "" && !HOST_ONLY_VARS.has(k)) pgEnv[k] = v;
+  const secrets = [pgEnv.PGPASSWORD].filter((s): s is string => typeof s === "string" && s.length > 0);
+  const description = `service ${via.service} (docker compose exec, local socket${pgEnv.PGUSER ? ` as ${pgEnv.PGUSER}` : ""})`;
+  return { pgEnv, database: pgEnv.PGDATABASE, secrets, description, via };
 }
 
 /** Replaces the password of any URL in `text` (postgres://user:pw@..., also other schemes) by `***`. */

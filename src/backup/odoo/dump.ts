@@ -101,6 +101,12 @@ export async function dumpDatabase(platform: BackupPlatform, conn: PgConn, opts:
   const db = opts.db ?? s.conn.database;
   if (!db) throw new UserError("no database to dump", { hint: "Name it in the URL (postgres://host/dbname), with PGDATABASE, or with --db." });
   checkDbName(db);
+  if (opts.format === "directory" && s.conn.via) {
+    // pg_dump --file would write into the container's file system, not this host's.
+    throw new UserError(`A directory-format dump cannot be made through docker compose exec (${s.conn.description})`, {
+      hint: "Use the custom format (--dump-format custom), or publish the db port on 127.0.0.1 and pass --db postgres://user:password@127.0.0.1:port/db.",
+    });
+  }
   const started = Date.now();
   const snap = await openSnapshot(s, db);
   const args = pgDumpArgs(db, opts, snap.snapshot);

@@ -131,7 +131,23 @@ export async function createOdooDatabase(s: PgSession, db: string, opts: { unacc
   await psql(s, db, "GRANT CREATE ON SCHEMA PUBLIC TO PUBLIC;\n").catch((e: unknown) => warn("could not make the public schema public-accessible", e));
 }
 
-async function loadInto(s: PgSession, db: string, source: RestoreSource, jobs: number, warnings: string[]): Promise<void> {
+/**
+ * Inside the db container (compose exec) host files do not exist: a dump file is streamed to
+ * the tool's stdin instead (one pg_restore job). A directory dump cannot be streamed.
+ */
+async function containerSource(s: PgSession, source: RestoreSource): Promise<RestoreSource> {
+  if (!s.conn.via || "stream" in source) return source;
+  if (source.format === "directory") {
+    throw new UserError(`A directory-format dump (${source.dir}) cannot be restored through docker compose exec (${s.conn.description})`, {
+      hint: "Publish the db port on 127.0.0.1 and restore with --db postgres://user:password@127.0.0.1:port/db, or convert it with pg_restore -Fc first.",
+    });
+  }
+  const stream = (await filesOf(s.platform)).createReadStream(source.path);
+  return source.format === "custom" ? { format: "custom", stream } : { format: "plain", stream };
+}
+
+async function loadInto(s: PgSession, db: string, hostSource: RestoreSource, jobs: number, warnings: string[]): Promise<void> {
+  const source = await containerSource(s, hostSource);
   if (source.format === "plain") {
     // Odoo: psql -q -f dump.sql, errors do not stop it (no ON_ERROR_STOP)
     const args = ["-X", "-q", `--dbname=${dbConninfo(db)}`, "-f", "path" in source ? source.path : "-"];
