@@ -12,16 +12,16 @@
  */
 import { availableParallelism } from "node:os";
 import { posix } from "node:path";
-import type { Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { UserError } from "../errors.js";
 import type { Platform } from "../platform/index.js";
 import { VERSION } from "../version.js";
 import { openStore } from "./stores/index.js";
 import { backupFilestore, generateKey, initRepo, openRepo, recipientOf, type PruneResult, type SnapshotSummary, type Repo, type RetentionPlan, type RetentionPolicy, type VerifyReport } from "./repo/index.js";
-import { dumpDatabase } from "./odoo/dump.js";
-import { filesOf, type BackupPlatform } from "./odoo/files.js";
+import { dumpDatabase, type DirectoryDump, type DumpInfo } from "./odoo/dump.js";
+import { filesOf, joinPath, type BackupPlatform } from "./odoo/files.js";
 import type { PgConn } from "./odoo/conn.js";
-import { databaseExists, pgSession } from "./odoo/pg.js";
+import { databaseExists, pgSession, query } from "./odoo/pg.js";
 import { restoreDatabase, spoolToFile, type RestoreSource } from "./odoo/restore.js";
 import type { NeutralizeReport } from "./odoo/neutralize.js";
 import { checkFilestoreTarget, openFilestoreWriter, type FilestoreRestoreResult } from "./odoo/filestore.js";
@@ -130,6 +130,46 @@ export interface CreateOptions {
   db: DbSource;
   filestore?: FilestoreSource;
   tags: Record<string, string>;
+  /**
+   * pg_dump format: "custom" streams one archive into the repository; "directory" dumps with
+   * `pg_dump -j` into a temp dir and stores each file as its own object.
+   * @default chooseDumpFormat(): directory on >= 4 CPUs for a database of >= 1 GiB, else custom
+   */
+  dumpFormat?: DumpFormat;
+  /** pg_dump --jobs of a directory dump. @default defaultDumpJobs(CPUs) */
+  jobs?: number;
+}
+
+export type DumpFormat = "custom" | "directory";
+
+/** A database from this size (pg_database_size) is dumped in directory format when the CPUs allow it. */
+export const DIRECTORY_DUMP_MIN_BYTES = 1 << 30;
+/** Fewer CPUs than this: always custom (pg_dump -j and the filestore would fight for the cores). */
+export const DIRECTORY_DUMP_MIN_CPUS = 4;
+
+/**
+ * The dump format when none is asked for: parallel `pg_dump -j` pays once there are cores to
+ * spare (the filestore is read at the same time) and the database is large enough for the
+ * per-table split to matter; otherwise the custom format streams straight into the repository
+ * with no temp space.
+ */
+export function chooseDumpFormat(p: { cpus: number; dbBytes?: number }): DumpFormat {
+  return p.cpus >= DIRECTORY_DUMP_MIN_CPUS && (p.dbBytes ?? 0) >= DIRECTORY_DUMP_MIN_BYTES ? "directory" : "custom";
+}
+
+/** pg_dump -j of a directory dump: one core left for the filestore, at most 8, at least 2. */
+export function defaultDumpJobs(cpus: number): number {
+  return Math.min(8, Math.max(2, cpus - 1));
+}
+
+/** pg_database_size of the database, or undefined when it cannot be read (the dump then decides nothing from it). */
+async function databaseBytes(platform: BackupPlatform, db: DbSource): Promise<number | undefined> {
+  try {
+    const [r] = await query<{ n: number }>(pgSession(platform, pgConn(db)), db.name, "SELECT pg_database_size(current_database())::bigint AS n");
+    return typeof r?.n === "number" ? r.n : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface CreateResult {
@@ -155,32 +195,82 @@ export async function createBackup(ctx: BackupContext, opts: CreateOptions): Pro
         else ctx.log("doodba-ops: no age identity given: the previous snapshot cannot be read, so every filestore file is read again (objects are still stored once)");
       }
       const tDb = Date.now();
-      const dump = await dumpDatabase(platform, pgConn(opts.db), { db: opts.db.name, format: "custom", compressLevel: 0, progress: ctx.progress });
-      // The snapshot is exported: list the filestore now, while the dump streams.
-      const fsWork = opts.filestore
-        ? (async () => {
-            const t = Date.now();
-            const r = await backupFilestore(repo, opts.filestore?.path ?? "", previous?.filestore?.files, ctx.progress);
-            phases.filestore = since(t);
-            return r;
-          })()
-        : undefined;
-      fsWork?.catch(() => dump.abort());
-      let dumpRef;
-      try {
-        dumpRef = await repo.putObject(dump.stream);
-      } catch (e) {
-        dump.abort();
-        await fsWork?.catch(() => undefined);
-        throw e;
+      // docker compose exec: pg_dump runs in the container and streams to stdout; a directory
+      // dump would be written inside the container, so the default is the custom format there.
+      if (opts.db.kind === "compose-exec" && opts.dumpFormat === undefined) opts = { ...opts, dumpFormat: "custom" };
+      const cpus = availableParallelism();
+      const format = opts.dumpFormat ?? chooseDumpFormat({ cpus, dbBytes: cpus >= DIRECTORY_DUMP_MIN_CPUS ? await databaseBytes(platform, opts.db) : undefined });
+      // Started once the database snapshot is exported: every attachment row the dump holds has its file.
+      const startFilestore = () =>
+        opts.filestore
+          ? (async () => {
+              const t = Date.now();
+              const r = await backupFilestore(repo, opts.filestore?.path ?? "", previous?.filestore?.files, ctx.progress);
+              phases.filestore = since(t);
+              return r;
+            })()
+          : undefined;
+      let fsWork: ReturnType<typeof startFilestore>;
+      let dumpFiles: DatabaseDump["files"];
+      let info: DumpInfo;
+      if (format === "directory") {
+        // pg_dump -j writes one file per table into a private temp dir; each file becomes an object.
+        let dir: DirectoryDump | undefined;
+        try {
+          dir = await dumpDatabase(platform, pgConn(opts.db), {
+            db: opts.db.name,
+            format: "directory",
+            jobs: opts.jobs ?? defaultDumpJobs(cpus),
+            compressLevel: 0,
+            progress: ctx.progress,
+            onSnapshot: () => {
+              fsWork = startFilestore();
+              fsWork?.catch(() => undefined);
+            },
+          });
+          const d = dir;
+          const io = await filesOf(platform);
+          const total = d.files.reduce((a, f) => a + f.size, 0);
+          let doneItems = 0;
+          let doneBytes = 0;
+          dumpFiles = await mapLimit(d.files, 4, async (f) => {
+            const object = await repo.putObject(io.createReadStream(joinPath(d.dir, f.path)));
+            doneItems++;
+            doneBytes += f.size;
+            ctx.progress({ phase: "store dump", doneItems, totalItems: d.files.length, doneBytes, totalBytes: total });
+            return { path: f.path, object };
+          });
+          dumpFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+          info = d.info;
+        } catch (e) {
+          await (fsWork as Promise<unknown> | undefined)?.catch(() => undefined);
+          throw e;
+        } finally {
+          await dir?.cleanup().catch(() => undefined);
+        }
+      } else {
+        const dump = await dumpDatabase(platform, pgConn(opts.db), { db: opts.db.name, format: "custom", compressLevel: 0, progress: ctx.progress });
+        // The snapshot is exported: list the filestore now, while the dump streams.
+        fsWork = startFilestore();
+        fsWork?.catch(() => dump.abort());
+        let dumpRef;
+        try {
+          dumpRef = await repo.putObject(dump.stream);
+        } catch (e) {
+          dump.abort();
+          await fsWork?.catch(() => undefined);
+          throw e;
+        }
+        info = await dump.done;
+        dumpFiles = [{ path: "dump", object: dumpRef }];
       }
-      const info = await dump.done;
       phases.database = since(tDb);
       const fsResult = await fsWork;
+      const dumpBytes = dumpFiles.reduce((a, f) => a + f.object.size, 0);
       const database: DatabaseDump = {
         name: opts.db.name,
-        format: "custom",
-        files: [{ path: "dump", object: dumpRef }],
+        format,
+        files: dumpFiles,
         serverVersion: info.serverVersion,
         rowCounts: info.rowCounts,
       };
@@ -195,7 +285,7 @@ export async function createBackup(ctx: BackupContext, opts: CreateOptions): Pro
         ...(info.odoo ? { odoo: { majorVersion: info.odoo.majorVersion, pgVersion: info.pgVersion, modules: info.odoo.modules } } : {}),
         stats: {
           files: fsResult?.files.length ?? 0,
-          bytes: dumpRef.size + (fsResult?.totalBytes ?? 0),
+          bytes: dumpBytes + (fsResult?.totalBytes ?? 0),
           newObjects: c.newObjects,
           newBytes: c.newBytes,
           seconds: since(started),
@@ -284,7 +374,7 @@ export function problemLines(r: VerifyReport): string[] {
   return out;
 }
 
-export async function verifyRepository(ctx: BackupContext, opts: { readData: boolean; restoreTest?: { server: DbSource; snapshot?: string } }): Promise<VerifyOutcome> {
+export async function verifyRepository(ctx: BackupContext, opts: { readData: boolean; restoreTest?: { server: DbSource; snapshot?: string; unaccent?: boolean } }): Promise<VerifyOutcome> {
   const repo = await open(ctx, { needRead: true });
   const report = await repo.verify({ readData: opts.readData }, ctx.progress);
   const out: VerifyOutcome = {
@@ -301,7 +391,19 @@ export async function verifyRepository(ctx: BackupContext, opts: { readData: boo
     const d = m.database;
     if (!d) throw new UserError(`Snapshot ${m.id} has no database to test`);
     const started = Date.now();
-    const r = await restoreTest(ctx.platform as BackupPlatform, pgConn(opts.restoreTest.server), restoreSource(repo, d), { expected: d.rowCounts, progress: ctx.progress });
+    const platform = ctx.platform as BackupPlatform;
+    const opened = await restoreSource(platform, repo, d, ctx.progress);
+    let r;
+    try {
+      r = await restoreTest(platform, pgConn(opts.restoreTest.server), opened.source, {
+        expected: d.rowCounts,
+        progress: ctx.progress,
+        ...(d.format === "directory" ? { jobs: DEFAULT_RESTORE_JOBS } : {}),
+        ...(opts.restoreTest.unaccent ? { unaccent: true } : {}),
+      });
+    } finally {
+      await opened.cleanup().catch(() => undefined);
+    }
     const mismatches = [
       ...r.differences.map((x) => `${x.table}: ${x.expected ?? "absent"} rows at backup time, ${x.actual ?? "absent"} restored`),
     ];
@@ -336,13 +438,53 @@ export async function applyPrune(ctx: BackupContext, plan: RetentionPlan & { pol
 // ---------------------------------------------------------------------------------------------
 // restore
 
-/** The dump of a snapshot as pg_restore/psql input, streamed from the repository. */
-function restoreSource(repo: Repo, d: DatabaseDump): RestoreSource {
+/**
+ * The dump of a snapshot as pg_restore/psql input. Custom and plain dumps stream from the
+ * repository; a directory dump (pg_dump -j, one object per file) is first written into a private
+ * temp dir (0700, files 0600), which `cleanup` removes.
+ */
+async function restoreSource(platform: BackupPlatform, repo: Repo, d: DatabaseDump, progress?: ProgressSink): Promise<{ source: RestoreSource; cleanup: () => Promise<void> }> {
+  if (d.format === "directory") {
+    const m = await materializeDirectoryDump(platform, repo, d, progress);
+    return { source: { format: "directory", dir: m.dir }, cleanup: m.cleanup };
+  }
   const only = d.files.length === 1 ? d.files[0] : undefined;
   if (!only || (d.format !== "custom" && d.format !== "plain")) {
     throw new UserError(`Snapshot dump format ${d.format} with ${d.files.length} files cannot be restored by this version`);
   }
-  return d.format === "custom" ? { format: "custom", stream: repo.openObject(only.object) } : { format: "plain", stream: repo.openObject(only.object) };
+  const stream = repo.openObject(only.object);
+  return { source: d.format === "custom" ? { format: "custom", stream } : { format: "plain", stream }, cleanup: async () => undefined };
+}
+
+/**
+ * Writes the files of a directory-format dump into `<fresh private temp dir>/dump` (or into
+ * `into`, which must not exist yet), each checked against its hash as it is read.
+ */
+async function materializeDirectoryDump(platform: BackupPlatform, repo: Repo, d: DatabaseDump, progress?: ProgressSink, into?: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  if (!d.files.some((f) => f.path === "toc.dat")) throw new UserError(`Snapshot directory dump of ${d.name} has no toc.dat: it cannot be restored`);
+  const io = await filesOf(platform);
+  const parent = into ?? (await io.mkdtemp("doodba-ops-restore-"));
+  const dir = into ?? joinPath(parent, "dump");
+  const cleanup = async () => io.rm(parent);
+  try {
+    await io.mkdirp(dir, 0o700);
+    const total = d.files.reduce((a, f) => a + f.object.size, 0);
+    let doneItems = 0;
+    let doneBytes = 0;
+    await mapLimit(d.files, 4, async (f) => {
+      const path = joinPath(dir, f.path);
+      const slash = f.path.lastIndexOf("/");
+      if (slash > 0) await io.mkdirp(joinPath(dir, f.path.slice(0, slash)), 0o700);
+      await repo.restoreObject(f.object, io.createWriteStream(path, { mode: 0o600 }));
+      doneItems++;
+      doneBytes += f.object.size;
+      progress?.({ phase: "fetch dump", doneItems, totalItems: d.files.length, doneBytes, totalBytes: total });
+    });
+    return { dir, cleanup };
+  } catch (e) {
+    await cleanup().catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Custom dumps from this size are restored with pg_restore -j (spooled to a temp file). */
@@ -437,13 +579,16 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
   }
   // pg_restore -j needs a seekable file: a large custom dump is spooled to a temp file first (the
   // time it takes is won back by building indexes in parallel); small ones stream.
-  const jobs = opts.jobs ?? (m.database.format === "custom" && (m.database.files[0]?.object.size ?? 0) >= SPOOL_MIN_BYTES ? DEFAULT_RESTORE_JOBS : 1);
-  let spool: { path: string; cleanup: () => Promise<void> } | undefined;
-  let source = restoreSource(repo, m.database);
+  // A directory dump is always fetched into a temp dir, so it is restored in parallel whatever its size.
+  const jobs = opts.jobs ?? (m.database.format === "directory" || (m.database.format === "custom" && (m.database.files[0]?.object.size ?? 0) >= SPOOL_MIN_BYTES) ? DEFAULT_RESTORE_JOBS : 1);
+  const opened = await restoreSource(platform, repo, m.database, ctx.progress);
+  let spool: { cleanup: () => Promise<void> } | undefined = opened;
+  let source = opened.source;
   if (jobs > 1 && source.format === "custom" && "stream" in source) {
     ctx.progress({ phase: "spool dump" });
-    spool = await spoolToFile(platform, source.stream);
-    source = { format: "custom", path: spool.path };
+    const spooled = await spoolToFile(platform, source.stream);
+    spool = spooled;
+    source = { format: "custom", path: spooled.path };
   }
   let fsResult: FilestoreRestoreResult | undefined;
   const tDb = Date.now();
@@ -524,6 +669,7 @@ export async function exportBackup(ctx: BackupContext, opts: { id: string; forma
   const platform = ctx.platform as BackupPlatform;
   const m = await repo.readSnapshot(opts.id);
   const d = m.database;
+  if (d?.format === "directory") return await exportDirectorySnapshot(ctx, repo, m, d, opts);
   const dumpObj = d?.files.length === 1 ? d.files[0]?.object : undefined;
   if (!d || !dumpObj) throw new UserError(`Snapshot ${m.id} has no single-file database dump to export`);
   if (opts.format === "dump") {
@@ -533,11 +679,55 @@ export async function exportBackup(ctx: BackupContext, opts: { id: string; forma
     });
     return { snapshot: m.id, bytes: dumpObj.size };
   }
+  return await exportOdooZipOf(ctx, repo, m, d, opts.output, async () => (d.format === "plain" ? repo.openObject(dumpObj) : (await plainSqlFromDump(platform, { format: "custom", stream: repo.openObject(dumpObj) })).stream));
+}
+
+/**
+ * Export of a directory-format snapshot: `--format dump` writes the pg_dump directory itself
+ * (`pg_restore -Fd -j N <output>` reads it; there is no way to turn it into a custom file without
+ * a server); `--format odoo-zip` gets its dump.sql from `pg_restore -f -` over the fetched files.
+ */
+async function exportDirectorySnapshot(ctx: BackupContext, repo: Repo, m: SnapshotManifest, d: DatabaseDump, opts: { format: "odoo-zip" | "dump"; output: string }): Promise<{ snapshot: string; bytes: number }> {
+  const platform = ctx.platform as BackupPlatform;
+  const io = await filesOf(platform);
+  if (opts.format === "dump") {
+    const existing = await io.stat(opts.output);
+    if (existing && !(existing.isDirectory && (await io.stat(joinPath(opts.output, "toc.dat")))?.isFile)) {
+      throw new UserError(`${opts.output} exists and is not a pg_dump directory dump; nothing was written`, {
+        hint: `Snapshot ${m.id} holds a directory-format dump, which is exported as a directory: choose a path that does not exist.`,
+      });
+    }
+    // Written next to the target, then renamed: never a half-written dump under the output's name.
+    const tmp = `${opts.output}.doodba-ops-${process.pid}.tmp`;
+    await io.rm(tmp);
+    const written = await materializeDirectoryDump(platform, repo, d, ctx.progress, tmp);
+    try {
+      if (existing) await io.rm(opts.output);
+      await io.rename(tmp, opts.output);
+    } catch (e) {
+      await written.cleanup().catch(() => undefined);
+      throw e;
+    }
+    return { snapshot: m.id, bytes: d.files.reduce((a, f) => a + f.object.size, 0) };
+  }
+  let fetched: { dir: string; cleanup: () => Promise<void> } | undefined;
+  try {
+    return await exportOdooZipOf(ctx, repo, m, d, opts.output, async () => {
+      fetched = await materializeDirectoryDump(platform, repo, d, ctx.progress);
+      return (await plainSqlFromDump(platform, { format: "directory", dir: fetched.dir })).stream;
+    });
+  } finally {
+    await fetched?.cleanup().catch(() => undefined);
+  }
+}
+
+async function exportOdooZipOf(ctx: BackupContext, repo: Repo, m: SnapshotManifest, d: DatabaseDump, output: string, dumpSql: () => Promise<Readable>): Promise<{ snapshot: string; bytes: number }> {
+  const platform = ctx.platform as BackupPlatform;
   const major = m.odoo?.majorVersion;
   if (!major) throw new UserError(`Snapshot ${m.id} does not say which Odoo version it holds (not an Odoo database?)`);
-  const stats = await writeAtomically(platform, opts.output, async (out) =>
+  const stats = await writeAtomically(platform, output, async (out) =>
     writeOdooZip(out, {
-      dumpSql: async () => (d.format === "plain" ? repo.openObject(dumpObj) : (await plainSqlFromDump(platform, { format: "custom", stream: repo.openObject(dumpObj) })).stream),
+      dumpSql,
       manifest: () =>
         buildManifest({ db: d.name, release: m.odoo?.version ? { version: m.odoo.version, versionInfo: m.odoo.versionInfo ?? releaseFromMajor(major).versionInfo, majorVersion: major } : releaseFromMajor(major), pgVersion: m.odoo?.pgVersion ?? d.serverVersion, modules: m.odoo?.modules ?? {} }),
       filestore: (m.filestore?.files ?? []).map((f): ZipFileSource => ({ path: f.path, mtimeMs: f.mtimeMs, size: f.size, open: () => repo.openObject(f.object) })),

@@ -45,6 +45,12 @@ export interface DumpOptions {
   lockWaitTimeoutMs?: number;
   /** Directory under which a directory-format dump is written. @default the system temp dir */
   workDir?: string;
+  /**
+   * Called once the database snapshot is taken, before pg_dump starts: what is read from now on
+   * (the filestore) is at least as new as the dump. A directory dump returns only when pg_dump
+   * has finished, so this is where work that overlaps it starts.
+   */
+  onSnapshot?: () => void;
   progress?: ProgressSink;
 }
 
@@ -109,6 +115,7 @@ export async function dumpDatabase(platform: BackupPlatform, conn: PgConn, opts:
   }
   const started = Date.now();
   const snap = await openSnapshot(s, db);
+  opts.onSnapshot?.();
   const args = pgDumpArgs(db, opts, snap.snapshot);
   if (opts.format === "directory") {
     try {

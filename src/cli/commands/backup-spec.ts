@@ -30,6 +30,9 @@ export interface BackupCreateCliOptions extends RepoCliOptions {
   db?: string;
   filestore?: string | false;
   tag?: string[];
+  /** @default custom, or directory on >= 4 CPUs for a database of >= 1 GiB */
+  dumpFormat?: "custom" | "directory";
+  jobs?: string;
 }
 export interface BackupShowCliOptions extends RepoCliOptions {
   files?: boolean;
@@ -129,6 +132,13 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
     .option("--filestore <dir>", "the database's filestore folder (<data_dir>/filestore/<db>) or the data_dir (default: the project's Odoo volume)")
     .option("--no-filestore", "back up the database only")
     .option("-t, --tag <key=value>", "label the snapshot (repeatable)", repeat)
+    .addOption(
+      new Option("--dump-format <format>", "pg_dump format: custom (one stream) or directory (pg_dump -j, one object per table) (default: directory on 4+ CPUs for a database of 1 GiB or more, else custom)").choices([
+        "custom",
+        "directory",
+      ]),
+    )
+    .option("-j, --jobs <n>", "parallel pg_dump jobs of a directory dump (default: CPUs - 1, 2 to 8)")
     .addOption(formatOpt())
     .action(async (dir: string | undefined, opts: BackupCreateCliOptions) => run((m) => m.backupCreate(platform, dir, opts)));
 

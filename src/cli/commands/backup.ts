@@ -258,9 +258,14 @@ export async function backupCreate(platform: Platform, dir: string | undefined, 
     tags.project ??= posix.basename(project.dir);
     tags.env ??= opts.env;
   }
+  const jobs = intOpt("--jobs", opts.jobs);
+  if (jobs !== undefined && jobs < 1) throw new UserError("--jobs needs a whole number >= 1");
+  if (jobs !== undefined && opts.dumpFormat === "custom") throw new UserError("--jobs applies to --dump-format directory only (a custom dump is one stream)");
   const s = await service();
   ctx.log(`doodba-ops: backing up database ${db.name} (${db.display})${filestore ? ` and filestore ${filestore.path}` : ""} into ${maskUrl(ctx.repoUrl)}`);
-  const r = await s.createBackup(ctx, { db, filestore, tags });
+  // --jobs alone asks for a parallel dump, which only the directory format does
+  const dumpFormat = opts.dumpFormat ?? (jobs !== undefined ? "directory" : undefined);
+  const r = await s.createBackup(ctx, { db, filestore, tags, ...(dumpFormat ? { dumpFormat } : {}), ...(jobs !== undefined ? { jobs } : {}) });
   progress.end();
   if (opts.format === "json") json(platform, { snapshot: r.manifest, phases: r.phases });
   else platform.stdout(createSummary(r.manifest, r.phases));

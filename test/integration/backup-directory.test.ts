@@ -1,0 +1,214 @@
+/**
+ * Directory-format dumps (pg_dump -j, one repository object per file of the dump), restore with
+ * `--unaccent`, and `backup import` of plain SQL: the backup service and the built CLI against a
+ * real PostgreSQL (test/harness/postgres.ts) loaded with the real Odoo 17 database
+ * (../shared/fixtures/odoo17/backup-mail.dump) and its real filestore (from backup-mail.zip).
+ * Every child process gets a private TMPDIR, so the tests can check that no temp dir is left.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodePlatform, type Platform } from "../../src/platform/index.js";
+import { applyRestore, chooseDumpFormat, createBackup, exportBackup, initRepository, planRestore, showBackup, verifyRepository, type BackupContext } from "../../src/backup/service.js";
+import { parseDbUrl } from "../../src/backup/sources.js";
+import { identities } from "../../src/cli/commands/backup.js";
+import { havePostgres, startPostgres, type PgCluster } from "../harness/postgres.js";
+import { ODOO17, REPO_ROOT } from "../helpers/project.js";
+
+const BIN = join(REPO_ROOT, "bin", "doodba-ops.js");
+const PASSWORD = "Dir-dump-s3cret";
+const HAVE = havePostgres() && spawnSync("age", ["--version"]).status === 0 && spawnSync("unzip", ["-v"]).status === 0;
+
+let pg: PgCluster;
+let root = "";
+let repo = "";
+let key = "";
+let dataDir = "";
+let tmp = "";
+let platform: Platform;
+let env: Record<string, string> = {};
+
+const dbUrl = (db: string): string => `postgres://postgres:${PASSWORD}@127.0.0.1:${pg.port}/${db}`;
+
+function rowCounts(db: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const rows = pg.psql(
+    db,
+    `SELECT quote_ident(schemaname) || '.' || quote_ident(relname),
+            (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', schemaname, relname), false, true, '')))[1]::text
+       FROM pg_stat_user_tables ORDER BY 1`,
+  );
+  for (const line of rows.trim().split("\n").filter(Boolean)) {
+    const [t, n] = line.split("|");
+    out[t ?? ""] = Number(n);
+  }
+  return out;
+}
+
+const checksum = (db: string, table: string): string => pg.psql(db, `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM ${table} t`).trim();
+
+function fileHashes(dir: string, prefix = ""): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) Object.assign(out, fileHashes(dir, rel));
+    else out[rel] = createHash("sha256").update(readFileSync(join(dir, rel))).digest("hex");
+  }
+  return out;
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], extraEnv: Record<string, string> = {}): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...env, ...extraEnv }, input: "" });
+  const out = { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  expect(out.stdout + out.stderr).not.toContain(PASSWORD);
+  return out;
+}
+
+function ok(args: string[], extraEnv: Record<string, string> = {}): Run {
+  const r = cli(args, extraEnv);
+  expect(r.code, `${args.join(" ")}\n${r.stderr}`).toBe(0);
+  return r;
+}
+
+function ctx(): BackupContext {
+  return { platform, repoUrl: repo, identities: identities(platform, { identityFile: key }), progress: () => {}, log: () => {} };
+}
+
+/** What the code under test left in the private temp dir (pg_dump dirs, fetched dumps, spools). */
+const leftovers = (): string[] => readdirSync(tmp);
+
+beforeAll(async () => {
+  if (!HAVE) return;
+  if (!existsSync(join(REPO_ROOT, "dist", "cli", "commands", "backup.js"))) execFileSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "ignore" });
+  pg = await startPostgres();
+  root = mkdtempSync(join(tmpdir(), "doodba-ops-backup-dir-"));
+  repo = join(root, "repo");
+  key = join(root, "age.key");
+  dataDir = join(root, "odoo-data");
+  tmp = join(root, "tmp");
+  mkdirSync(tmp);
+  pg.psql("postgres", "CREATE DATABASE acme ENCODING 'unicode' LC_COLLATE 'C' TEMPLATE template0;");
+  execFileSync(pg.bin("pg_restore"), ["--no-owner", "-d", "acme", join(ODOO17, "backup-mail.dump")], { env: pg.env("acme") });
+  execFileSync("unzip", ["-q", join(ODOO17, "backup-mail.zip"), "filestore/*", "-d", join(root, "zip")]);
+  mkdirSync(join(dataDir, "filestore"), { recursive: true });
+  renameSync(join(root, "zip", "filestore"), join(dataDir, "filestore", "acme"));
+  env = { ...(process.env as Record<string, string>), NO_COLOR: "1", DOODBA_OPS_REPO: repo, DOODBA_OPS_AGE_IDENTITY_FILE: key, TMPDIR: tmp };
+  for (const k of ["PGHOST", "PGPORT", "PGUSER", "PGPASSWORD", "PGDATABASE"]) delete env[k];
+  const environ: Record<string, string | undefined> = { PATH: process.env.PATH, TMPDIR: tmp };
+  platform = { ...nodePlatform(), environ, stdout: () => {}, stderr: () => {} };
+  await initRepository(platform, { repoUrl: repo, recipients: [], identityFile: key, encrypt: true });
+}, 180_000);
+
+afterAll(async () => {
+  if (!HAVE) return;
+  await pg.stop();
+  rmSync(root, { recursive: true, force: true });
+}, 60_000);
+
+describe("chooseDumpFormat", () => {
+  it("GIVEN few CPUs or a small database THEN custom; GIVEN 4+ CPUs and 1 GiB+ THEN directory", () => {
+    expect(chooseDumpFormat({ cpus: 2, dbBytes: 50 << 30 })).toBe("custom");
+    expect(chooseDumpFormat({ cpus: 8, dbBytes: 100 << 20 })).toBe("custom");
+    expect(chooseDumpFormat({ cpus: 8 })).toBe("custom");
+    expect(chooseDumpFormat({ cpus: 4, dbBytes: 1 << 30 })).toBe("directory");
+  });
+});
+
+describe.skipIf(!HAVE)("directory-format dumps on the real Odoo 17 database", { timeout: 180_000 }, () => {
+  let snapId = "";
+
+  it("WHEN createBackup with dumpFormat directory THEN each file of the pg_dump directory is its own object, sorted, with the exact row counts, and the temp dir is gone", async () => {
+    const prevTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp; // os.tmpdir() of this process: where the dump directory goes
+    try {
+      const r = await createBackup(ctx(), { db: parseDbUrl(dbUrl("acme")), filestore: { path: join(dataDir, "filestore", "acme"), from: "--filestore" }, tags: {}, dumpFormat: "directory", jobs: 2 });
+      const d = r.manifest.database;
+      snapId = r.manifest.id;
+      expect(d?.format).toBe("directory");
+      const paths = d?.files.map((f) => f.path) ?? [];
+      expect(paths).toContain("toc.dat");
+      expect(paths.filter((p) => /^\d+\.dat$/.test(p)).length).toBeGreaterThan(50);
+      expect(paths).toEqual([...paths].sort());
+      expect(d?.rowCounts).toEqual(rowCounts("acme"));
+      expect(r.manifest.filestore?.files.length).toBe(Object.keys(fileHashes(join(dataDir, "filestore", "acme"))).length);
+      expect(r.manifest.odoo?.majorVersion).toBe("17.0");
+      expect(leftovers()).toEqual([]);
+    } finally {
+      if (prevTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = prevTmp;
+    }
+  });
+
+  it("WHEN that snapshot is restored --as a new database THEN row counts, key tables and the filestore are equal, and the fetched dump is removed", async () => {
+    const prevTmp = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const c = ctx();
+      const manifest = showBackup(c, snapId);
+      const server = parseDbUrl(dbUrl("acme_dir"));
+      const plan = await planRestore(c, { manifest: await manifest, server, filestoreDir: join(dataDir, "filestore", "acme_dir") });
+      const r = await applyRestore(c, plan, { force: false, jobs: 2 });
+      expect(r.database).toBe("acme_dir");
+      expect(rowCounts("acme_dir")).toEqual(rowCounts("acme"));
+      for (const t of ["res_partner", "mail_message", "ir_attachment", "ir_module_module", "res_users"]) expect(checksum("acme_dir", t), t).toBe(checksum("acme", t));
+      expect(fileHashes(join(dataDir, "filestore", "acme_dir"))).toEqual(fileHashes(join(dataDir, "filestore", "acme")));
+      expect(leftovers()).toEqual([]);
+    } finally {
+      if (prevTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = prevTmp;
+    }
+  });
+
+  it("WHEN verify --restore-test on the directory snapshot THEN every table compared, no mismatch", async () => {
+    const r = await verifyRepository(ctx(), { readData: true, restoreTest: { server: parseDbUrl(dbUrl("postgres")), snapshot: snapId } });
+    expect(r.problems).toEqual([]);
+    expect(r.restoreTest?.tables).toBe(Object.keys(rowCounts("acme")).length);
+    expect(r.restoreTest?.mismatches).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it("WHEN exported as odoo-zip THEN its dump.sql (from pg_restore -f - over the directory) loads into the same row counts", async () => {
+    const out = join(root, "dir.zip");
+    await exportBackup(ctx(), { id: snapId, format: "odoo-zip", output: out });
+    const names = execFileSync("unzip", ["-Z1", out], { encoding: "utf8" }).trim().split("\n");
+    expect(names.slice(0, 2)).toEqual(["dump.sql", "manifest.json"]);
+    expect(names.filter((n) => n.startsWith("filestore/")).length).toBe(Object.keys(fileHashes(join(dataDir, "filestore", "acme"))).length);
+    pg.psql("postgres", "CREATE DATABASE acme_zip ENCODING 'unicode' LC_COLLATE 'C' TEMPLATE template0;");
+    pg.psql("acme_zip", execFileSync("unzip", ["-p", out, "dump.sql"], { encoding: "utf8", maxBuffer: 1 << 28 }));
+    expect(rowCounts("acme_zip")).toEqual(rowCounts("acme"));
+  });
+
+  it("WHEN exported as dump THEN a pg_dump directory that pg_restore -Fd reads; an existing non-dump path is refused", async () => {
+    const out = join(root, "acme.dir");
+    const r = await exportBackup(ctx(), { id: snapId, format: "dump", output: out });
+    expect(r.bytes).toBeGreaterThan(0);
+    expect(statSync(join(out, "toc.dat")).isFile()).toBe(true);
+    const list = execFileSync(pg.bin("pg_restore"), ["-l", "-Fd", out], { encoding: "utf8" });
+    expect(list).toContain("TABLE DATA public res_partner");
+    const file = join(root, "not-a-dump");
+    writeFileSync(file, "keep me");
+    await expect(exportBackup(ctx(), { id: snapId, format: "dump", output: file })).rejects.toThrow(/not a pg_dump directory dump/);
+    expect(readFileSync(file, "utf8")).toBe("keep me");
+  });
+
+  it("WHEN the CLI runs create --dump-format directory --jobs 2 and restore --as THEN the same data, no temp dir left; --jobs with --dump-format custom is exit 2", () => {
+    const created = JSON.parse(ok(["backup", "create", "--db", dbUrl("acme"), "--no-filestore", "--dump-format", "directory", "--jobs", "2", "--format", "json"]).stdout).snapshot;
+    expect(created.database.format).toBe("directory");
+    ok(["backup", "restore", created.id, "--db", dbUrl("postgres"), "--as", "acme_dir_cli", "--no-filestore"]);
+    expect(rowCounts("acme_dir_cli")).toEqual(rowCounts("acme"));
+    expect(ok(["backup", "show", created.id]).stdout).toMatch(/pg_dump directory, .* in \d+ objects/);
+    expect(leftovers()).toEqual([]);
+    const bad = cli(["backup", "create", "--db", dbUrl("acme"), "--no-filestore", "--dump-format", "custom", "--jobs", "2"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--jobs applies to --dump-format directory only");
+  });
+});
