@@ -542,7 +542,7 @@ export interface RestoreOutcome {
  * schema grant), copy/neutralise there, while the filestore is written into a staging folder next
  * to its target; both are swapped into place at the end, so a failure leaves the target untouched.
  */
-export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: { force: boolean; copy?: boolean; neutralize?: boolean; jobs?: number }): Promise<RestoreOutcome> {
+export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: { force: boolean; copy?: boolean; neutralize?: boolean; jobs?: number; unaccent?: boolean }): Promise<RestoreOutcome> {
   const started = Date.now();
   const repo = await open(ctx, { needRead: true });
   const m = plan.manifest;
@@ -598,6 +598,7 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
       force: opts.force,
       copy: opts.copy,
       neutralize: opts.neutralize,
+      unaccent: opts.unaccent,
       jobs,
       progress: ctx.progress,
       beforeSwap: async () => {

@@ -169,6 +169,20 @@ function mainOdoo(env: EnvModel): { svc: ServiceModel; db?: string; user?: strin
   return { svc, db: val("db_name"), user: val("db_user"), password: val("db_password"), host: val("db_host"), port: val("db_port"), dataDir: val("data_dir") ?? "/var/lib/odoo" };
 }
 
+/**
+ * Whether Odoo runs with its `unaccent` option on in this environment (doodba sets it from
+ * UNACCENT, true by default): Odoo then creates the unaccent extension in every database it
+ * creates or restores, and a restore should too. Truthiness as Odoo's config reads it: only an
+ * empty value, False/false and None are off. Undefined when the environment has no Odoo service.
+ */
+export function odooUnaccent(project: ProjectModel, envName: string): boolean | undefined {
+  const first = odooServices(envOf(project, envName))[0];
+  if (!first) return undefined;
+  const v = optValue(first.cfg, "unaccent");
+  if (v === undefined) return false;
+  return !["", "False", "false", "None"].includes(v.trim());
+}
+
 /** Compose project name as docker compose derives it (name:, COMPOSE_PROJECT_NAME, folder). */
 export function composeProjectName(project: ProjectModel, env: EnvModel): string {
   const fromFile = env.compose.raw.name;

@@ -212,3 +212,65 @@ describe.skipIf(!HAVE)("directory-format dumps on the real Odoo 17 database", { 
     expect(bad.stderr).toContain("--jobs applies to --dump-format directory only");
   });
 });
+
+/** A Doodba project whose db service publishes the harness's port on loopback (how `create .`/`restore <id> .` reach it). */
+function projectDir(odooEnv: string): string {
+  const dir = join(root, `project-${Math.random().toString(16).slice(2, 8)}`);
+  mkdirSync(join(dir, "odoo"), { recursive: true });
+  mkdirSync(join(dir, ".docker"), { recursive: true });
+  writeFileSync(join(dir, "odoo", "Dockerfile"), "FROM ghcr.io/tecnativa/doodba:17.0-onbuild\n");
+  writeFileSync(join(dir, ".docker", "db-access.env"), `PGPASSWORD=${PASSWORD}\n`);
+  writeFileSync(
+    join(dir, "prod.yaml"),
+    `services:
+  odoo:
+    build:
+      context: ./odoo
+    env_file: [.docker/db-access.env]
+    environment:
+      PGDATABASE: acme
+      PGUSER: postgres${odooEnv}
+    volumes:
+      - filestore:/var/lib/odoo
+  db:
+    image: ghcr.io/tecnativa/postgres-autoconf:15-alpine
+    environment:
+      POSTGRES_USER: postgres
+      POSTGRES_DB: acme
+    ports: ["127.0.0.1:${pg.port}:5432"]
+volumes:
+  filestore:
+  db:
+`,
+  );
+  return dir;
+}
+
+const hasUnaccent = (db: string): string => pg.psql(db, "SELECT count(*) || '|' || coalesce(string_agg(p.provolatile::text, ''), '') FROM pg_extension e LEFT JOIN pg_proc p ON p.proname = 'unaccent' AND p.pronargs = 1 WHERE e.extname = 'unaccent'").trim();
+
+describe.skipIf(!HAVE)("backup restore --unaccent", { timeout: 180_000 }, () => {
+  let id = "";
+  beforeAll(() => {
+    id = JSON.parse(ok(["backup", "create", "--db", dbUrl("acme"), "--no-filestore", "--format", "json"]).stdout).snapshot.id;
+  });
+
+  it("GIVEN a doodba project (UNACCENT defaults to true) WHEN restore <id> <dir> THEN the restored database has the unaccent extension, IMMUTABLE as Odoo makes it", () => {
+    const r = ok(["backup", "restore", id, projectDir(""), "--env", "prod", "--as", "acme_unacc", "--no-filestore"]);
+    expect(r.stderr).toContain("with the unaccent extension");
+    expect(hasUnaccent("acme_unacc")).toBe("1|i");
+    expect(rowCounts("acme_unacc")).toEqual(rowCounts("acme"));
+  });
+
+  it("GIVEN UNACCENT=false in the project WHEN restore THEN no extension; --unaccent turns it on without a project, --no-unaccent off with one", () => {
+    ok(["backup", "restore", id, projectDir(`\n      UNACCENT: "false"`), "--env", "prod", "--as", "acme_plain", "--no-filestore"]);
+    expect(hasUnaccent("acme_plain")).toBe("0|");
+    ok(["backup", "restore", id, "--db", dbUrl("postgres"), "--as", "acme_flag", "--no-filestore", "--unaccent"]);
+    expect(hasUnaccent("acme_flag")).toBe("1|i");
+    ok(["backup", "restore", id, "--db", dbUrl("postgres"), "--as", "acme_noflag", "--no-filestore"]);
+    expect(hasUnaccent("acme_noflag")).toBe("0|");
+    ok(["backup", "restore", id, projectDir(""), "--env", "prod", "--as", "acme_off", "--no-filestore", "--no-unaccent"]);
+    expect(hasUnaccent("acme_off")).toBe("0|");
+    // the restore test takes the flag too (a dump with indexes on unaccent() needs it)
+    expect(ok(["backup", "verify", "--restore-test", "--snapshot", id, "--db", dbUrl("postgres"), "--unaccent"]).stdout).toContain("0 mismatches");
+  });
+});

@@ -51,12 +51,15 @@ export interface BackupRestoreCliOptions extends RepoCliOptions {
   confirm?: string;
   jobs?: string;
   dryRun?: boolean;
+  /** @default the project's Odoo `unaccent` option with [dir], else false */
+  unaccent?: boolean;
 }
 export interface BackupVerifyCliOptions extends RepoCliOptions {
   readData?: boolean;
   restoreTest?: boolean;
   snapshot?: string;
   db?: string;
+  unaccent?: boolean;
 }
 export interface BackupPruneCliOptions extends RepoCliOptions {
   keepLast?: string;
@@ -179,6 +182,8 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
     .option("-y, --yes", "do not ask for confirmation")
     .option("--confirm <name>", "confirm replacing this database by typing its name")
     .option("-j, --jobs <n>", "parallel pg_restore jobs")
+    .option("--unaccent", "create the unaccent extension, as Odoo does with its unaccent option (default: the project's Odoo option with [dir], else off)")
+    .option("--no-unaccent", "do not create the unaccent extension")
     .option("-n, --dry-run", "print what would happen; change nothing")
     .addOption(formatOpt())
     .action(async (id: string, dir: string | undefined, opts: BackupRestoreCliOptions) => run((m) => m.backupRestore(platform, id, dir, opts)));
@@ -191,6 +196,7 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
     .option("--read-data", "download, decrypt and re-hash every object")
     .option("--restore-test", "restore the snapshot into a scratch database (then dropped) and compare table row counts with the backup's")
     .option("--snapshot <id>", "snapshot for --restore-test (default: latest)")
+    .option("--unaccent", "create the unaccent extension in the scratch database (needed when the dump has indexes on unaccent())")
     .option("--db <url>", "server for --restore-test (default: PG* variables)")
     .addOption(formatOpt())
     .action(async (opts: BackupVerifyCliOptions) => run((m) => m.backupVerify(platform, opts)));

@@ -12,7 +12,7 @@ import type { Platform } from "../../platform/index.js";
 import type * as BackupService from "../../backup/service.js";
 import { loadProject } from "../../project/index.js";
 import type { Progress, ProgressSink, SnapshotManifest } from "../../backup/types.js";
-import { dbFromEnviron, dbFromProject, filestoreFromPath, filestoreFromProject, locateVolume, maskUrl, parseDbUrl, type DbSource, type FilestoreSource } from "../../backup/sources.js";
+import { dbFromEnviron, dbFromProject, filestoreFromPath, filestoreFromProject, locateVolume, maskUrl, odooUnaccent, parseDbUrl, type DbSource, type FilestoreSource } from "../../backup/sources.js";
 import { parseRetention, planSchedule, type ScheduleMode } from "../../backup/schedule.js";
 import { applyPlan, hasWork, planChanges, renderChanges } from "../../generate/fileplan.js";
 import type {
@@ -373,6 +373,8 @@ export async function backupRestore(platform: Platform, id: string, dir: string 
     }
   }
   const plan = await s.planRestore(ctx, { manifest, server, filestoreDir });
+  // Odoo creates the unaccent extension when its unaccent option is on: so does a restore through the project.
+  const unaccent = opts.unaccent ?? (project ? odooUnaccent(project, opts.env ?? "prod") : undefined) ?? false;
   if (plan.dbExists && !opts.force) {
     throw new UserError(`Database ${target} already exists on ${server.display}; nothing was changed`, {
       hint: `Restore under another name with --as ${target}_restored, or replace it with --force (and --yes / --confirm ${target} without a terminal).`,
@@ -383,6 +385,7 @@ export async function backupRestore(platform: Platform, id: string, dir: string 
     filestoreDir ? `  filestore -> ${filestoreDir}${plan.filestoreExists ? " (existing folder replaced)" : ""}` : "  filestore: not restored",
     ...(opts.copy ? ["  then: new database.uuid and database.secret (--copy)"] : []),
     ...(opts.neutralize ? ["  then: neutralise (mail servers, crons, webhooks off)"] : []),
+    ...(unaccent ? ["  with the unaccent extension (Odoo's unaccent option)"] : []),
   ];
   if (opts.dryRun) {
     platform.stdout(`${lines.join("\n")}\n(dry run: nothing was changed)\n`);
@@ -390,7 +393,7 @@ export async function backupRestore(platform: Platform, id: string, dir: string 
   }
   if (plan.dbExists) await confirmReplace(platform, target, opts);
   ctx.log(lines.join("\n"));
-  const r = await s.applyRestore(ctx, plan, { force: Boolean(opts.force), copy: opts.copy, neutralize: opts.neutralize, jobs: intOpt("--jobs", opts.jobs) });
+  const r = await s.applyRestore(ctx, plan, { force: Boolean(opts.force), copy: opts.copy, neutralize: opts.neutralize, jobs: intOpt("--jobs", opts.jobs), unaccent });
   progress.end();
   if (opts.format === "json") json(platform, r);
   else {
@@ -408,7 +411,7 @@ export async function backupVerify(platform: Platform, opts: BackupVerifyCliOpti
   const s = await service();
   let server: DbSource | undefined;
   if (opts.restoreTest) server = (await resolveDb(platform, undefined, { db: opts.db }, "postgres")).db;
-  const r = await s.verifyRepository(ctx, { readData: Boolean(opts.readData), restoreTest: opts.restoreTest ? { server: server as DbSource, snapshot: opts.snapshot } : undefined });
+  const r = await s.verifyRepository(ctx, { readData: Boolean(opts.readData), restoreTest: opts.restoreTest ? { server: server as DbSource, snapshot: opts.snapshot, unaccent: Boolean(opts.unaccent) } : undefined });
   progress.end();
   if (opts.format === "json") json(platform, r);
   else {
