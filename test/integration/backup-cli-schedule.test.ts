@@ -101,11 +101,10 @@ describe("backup schedule: compose service", () => {
     expect(services).toContain("doodba-ops-backup");
   });
 
-  it("GIVEN the project's db publishes no port WHEN backup create . --env prod on the host THEN exit 2 pointing at the port or --db", () => {
-    const r = cli(["backup", "create", dir, "--env", "prod", "--repo", join(dir, "no-repo")]);
+  it("GIVEN the project's db publishes no port WHEN backup create . --env prod on the host THEN it goes through docker compose exec; without a repository exit 2 and nothing is written", () => {
+    const r = cli(["backup", "create", dir, "--env", "prod", "--no-filestore", "--repo", join(dir, "no-repo")]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("reachable only inside Docker");
-    expect(r.stderr).toContain('ports: ["127.0.0.1:5432:5432"]');
+    expect(r.stderr).toContain("(docker compose exec db: ");
     expect(existsSync(join(dir, "no-repo"))).toBe(false);
   });
 

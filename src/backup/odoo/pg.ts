@@ -61,7 +61,7 @@ export function errorSummary(s: PgSession, stderr: string, max = 6): string {
 
 function hintFor(stderr: string, via?: ComposeExecVia): string | undefined {
   if (via) {
-    if (/no container found|is not running|no such service|no such container|container .* is not running/i.test(stderr)) {
+    if (stderr.trim() === "" || /no container found|is not running|no such service|no such container|container .* is not running/i.test(stderr)) {
       return `Start the database first: docker compose up -d ${via.service} (in ${via.dir}).`;
     }
     if (/Cannot connect to the Docker daemon|docker\.sock.*permission denied|permission denied.*docker\.sock/i.test(stderr)) {
@@ -80,7 +80,9 @@ function hintFor(stderr: string, via?: ComposeExecVia): string | undefined {
 }
 
 export function toolError(s: PgSession, tool: string, what: string, r: Pick<ExecResult, "exitCode" | "stderr">): PgToolError {
-  const detail = errorSummary(s, r.stderr);
+  const via = s.conn.via;
+  // docker-compose v1 exits 1 without a word when the service has no running container
+  const detail = errorSummary(s, r.stderr) || (via ? `no error output (docker compose exec prints none when service ${via.service} has no running container)` : "");
   return new PgToolError(tool, r.exitCode, `${what} failed (${tool} exit ${r.exitCode}) on ${s.conn.description}${detail ? `:\n${detail}` : ""}`, hintFor(r.stderr, s.conn.via));
 }
 

@@ -6,7 +6,7 @@
  */
 import type { StreamingProcess } from "../../platform/index.js";
 import { dbConninfo } from "./conn.js";
-import { errorSummary, PgToolError, spawnTool, type PgSession } from "./pg.js";
+import { errorSummary, PgToolError, spawnTool, toolError, type PgSession } from "./pg.js";
 
 const MARK = "__doodba_ops_end_of_result__";
 
@@ -56,8 +56,7 @@ export class PsqlSession {
         out.push(line);
       }
       if (this.ended) {
-        const r = await this.proc.done;
-        throw new PgToolError("psql", r.exitCode, `query on database "${this.db}" failed (psql exit ${r.exitCode}) on ${this.s.conn.description}:\n${errorSummary(this.s, r.stderr)}`);
+        throw toolError(this.s, "psql", `query on database "${this.db}"`, await this.proc.done);
       }
       await new Promise<void>((resolve) => (this.waiter = resolve));
       this.waiter = undefined;

@@ -60,6 +60,8 @@ export interface BackupVerifyCliOptions extends RepoCliOptions {
   snapshot?: string;
   db?: string;
   unaccent?: boolean;
+  /** Project environment whose db service is the --restore-test server (with [dir]). */
+  env?: string;
 }
 export interface BackupPruneCliOptions extends RepoCliOptions {
   keepLast?: string;
@@ -197,9 +199,11 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
     .option("--restore-test", "restore the snapshot into a scratch database (then dropped) and compare table row counts with the backup's")
     .option("--snapshot <id>", "snapshot for --restore-test (default: latest)")
     .option("--unaccent", "create the unaccent extension in the scratch database (needed when the dump has indexes on unaccent())")
-    .option("--db <url>", "server for --restore-test (default: PG* variables)")
+    .argument("[dir]", "Doodba project directory: the --restore-test server is its environment's db service")
+    .option("-e, --env <name>", "environment of the project (with [dir])", "prod")
+    .option("--db <url>", "server for --restore-test (default: the project's db service with [dir], or PG* variables)")
     .addOption(formatOpt())
-    .action(async (opts: BackupVerifyCliOptions) => run((m) => m.backupVerify(platform, opts)));
+    .action(async (dir: string | undefined, opts: BackupVerifyCliOptions) => run((m) => m.backupVerify(platform, opts, dir)));
 
   keepOpts(
     backup

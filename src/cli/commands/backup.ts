@@ -195,14 +195,8 @@ async function resolveDb(platform: Platform, dir: string | undefined, opts: { en
   }
   if (dir !== undefined) {
     const project = loadProject(dir, { platform, envs: opts.env ? [opts.env] : undefined });
+    // A db service without a published port is reached with `docker compose exec` (kind "compose-exec").
     const db = dbFromProject(project, opts.env ?? "prod", dbName);
-    if (db.kind === "compose-exec") {
-      throw new UserError(`The database of ${opts.env ?? "prod"} is reachable only inside Docker (${db.from})`, {
-        hint:
-          `Publish its port on the host only (\`ports: ["127.0.0.1:5432:5432"]\` on service ${db.compose?.service ?? "db"}), or pass --db postgres://user:password@host:port/${db.name}. ` +
-          "The scheduled backup (`doodba-ops backup schedule`) runs next to the database and needs neither.",
-      });
-    }
     return { db, project };
   }
   const env = dbFromEnviron(platform.environ, dbName);
@@ -405,12 +399,13 @@ export async function backupRestore(platform: Platform, id: string, dir: string 
   return 0;
 }
 
-export async function backupVerify(platform: Platform, opts: BackupVerifyCliOptions): Promise<number> {
+export async function backupVerify(platform: Platform, opts: BackupVerifyCliOptions, dir?: string): Promise<number> {
+  if (dir !== undefined && !opts.restoreTest) throw new UserError(`backup verify ${dir}: the project directory names the server of --restore-test, which was not asked for`, { hint: "Add --restore-test, or leave the directory out." });
   const progress = progressRenderer(platform);
   const ctx = ctxOf(platform, opts, progress.sink);
   const s = await service();
   let server: DbSource | undefined;
-  if (opts.restoreTest) server = (await resolveDb(platform, undefined, { db: opts.db }, "postgres")).db;
+  if (opts.restoreTest) server = (await resolveDb(platform, dir, { env: dir !== undefined ? opts.env : undefined, db: opts.db }, "postgres")).db;
   const r = await s.verifyRepository(ctx, { readData: Boolean(opts.readData), restoreTest: opts.restoreTest ? { server: server as DbSource, snapshot: opts.snapshot, unaccent: Boolean(opts.unaccent) } : undefined });
   progress.end();
   if (opts.format === "json") json(platform, r);

@@ -267,8 +267,12 @@ describe("tools through docker compose exec", () => {
     const e = toolError(s, "pg_dump", 'dump of database "acme_prod"', { exitCode: 1, stderr: `service "db" is not running\n` });
     expect(e.message).toBe('dump of database "acme_prod" failed (pg_dump exit 1) on service db (docker compose exec, local socket as odoo):\nservice "db" is not running');
     expect(e.hint).toBe("Start the database first: docker compose up -d db (in /srv/acme).");
-    const v1 = toolError(s, "psql", "SQL", { exitCode: 1, stderr: "ERROR: No container found for db_1\n" });
-    expect(v1.hint).toContain("docker compose up -d db");
+    const v2 = toolError(s, "psql", "SQL", { exitCode: 1, stderr: "ERROR: No container found for db_1\n" });
+    expect(v2.hint).toContain("docker compose up -d db");
+    // docker-compose v1 (1.29) exits 1 and prints nothing when the container is stopped
+    const v1 = toolError(s, "psql", "SQL", { exitCode: 1, stderr: "" });
+    expect(v1.message).toBe("SQL failed (psql exit 1) on service db (docker compose exec, local socket as odoo):\nno error output (docker compose exec prints none when service db has no running container)");
+    expect(v1.hint).toBe("Start the database first: docker compose up -d db (in /srv/acme).");
   });
 
   it("GIVEN a URL as well THEN its user and password are used, its host, port and sslmode are not (the container's socket)", () => {
