@@ -26,6 +26,7 @@ import { restoreDatabase, spoolToFile, type RestoreSource } from "./odoo/restore
 import type { NeutralizeReport } from "./odoo/neutralize.js";
 import { checkFilestoreTarget, openFilestoreWriter, type FilestoreRestoreResult } from "./odoo/filestore.js";
 import { restoreTest, PlainDumpRowCounter } from "./odoo/verify.js";
+import { openPlainSql } from "./odoo/plain.js";
 import { buildManifest, openOdooZip, backupFileKind, plainSqlFromDump, releaseFromMajor, writeOdooZip, type ZipFileSource } from "./odoo/zip.js";
 import { ByteBudget, mapLimit } from "./repo/limit.js";
 import { MANIFEST_FORMAT_VERSION, type DatabaseDump, type FilestoreEntry, type ObjectRef, type ProgressSink, type SnapshotManifest } from "./types.js";
@@ -749,9 +750,9 @@ export async function importBackup(ctx: BackupContext, opts: { file: string; as?
   const started = Date.now();
   const platform = ctx.platform as BackupPlatform;
   const kind = await backupFileKind(platform, opts.file);
-  if (kind !== "zip" && kind !== "custom") {
-    throw new UserError(`${opts.file} is neither an Odoo zip backup nor a pg_dump custom-format dump`, {
-      hint: "Odoo's database manager writes both (backup format zip or dump); an HTML page means the master password was wrong.",
+  if (kind === "unknown") {
+    throw new UserError(`${opts.file} is neither an Odoo zip backup, a pg_dump custom-format dump nor a plain SQL dump`, {
+      hint: "Odoo's database manager writes zip or dump backups (an HTML page means the master password was wrong); plain SQL from pg_dump may be gzip- or zstd-compressed.",
     });
   }
   const repo = await open(ctx);
@@ -760,7 +761,7 @@ export async function importBackup(ctx: BackupContext, opts: { file: string; as?
     let database: DatabaseDump;
     let filestore: SnapshotManifest["filestore"];
     let odoo: SnapshotManifest["odoo"];
-    const base = posix.basename(opts.file).replace(/\.(zip|dump)$/i, "");
+    const base = posix.basename(opts.file).replace(/\.(zip|dump|sql|sql\.gz|sql\.zst|gz|zst)$/i, "");
     if (kind === "zip") {
       const zip = await openOdooZip(platform, opts.file);
       try {
@@ -787,6 +788,16 @@ export async function importBackup(ctx: BackupContext, opts: { file: string; as?
       } finally {
         zip.close();
       }
+    } else if (kind !== "custom") {
+      // plain SQL (pg_dump > db.sql, | gzip, | zstd): stored decompressed as a plain dump, restored with psql like a zip's dump.sql
+      const name = opts.as ?? base;
+      const sql = await openPlainSql(platform, opts.file, kind);
+      const counter = new PlainDumpRowCounter();
+      sql.stream.on("data", (c: Buffer) => counter.write(c));
+      const ref: ObjectRef = await repo.putObject(sql.stream);
+      await sql.done;
+      await new Promise<void>((resolve, reject) => counter.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      database = { name, format: "plain", files: [{ path: "dump.sql", object: ref }], serverVersion: "", rowCounts: counter.result() };
     } else {
       const name = opts.as ?? base;
       const io = await filesOf(platform);

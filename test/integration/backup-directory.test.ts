@@ -274,3 +274,52 @@ describe.skipIf(!HAVE)("backup restore --unaccent", { timeout: 180_000 }, () => 
     expect(ok(["backup", "verify", "--restore-test", "--snapshot", id, "--db", dbUrl("postgres"), "--unaccent"]).stdout).toContain("0 mismatches");
   });
 });
+
+describe.skipIf(!HAVE)("backup import of a plain SQL dump", { timeout: 180_000 }, () => {
+  let sqlFile = "";
+  beforeAll(() => {
+    // plain SQL as pg_restore -f - prints it from the real Odoo 17 backup-mail.dump
+    sqlFile = join(root, "acme-plain.sql");
+    execFileSync(pg.bin("pg_restore"), ["--no-owner", "-f", sqlFile, join(ODOO17, "backup-mail.dump")]);
+    execFileSync("sh", ["-c", `gzip -c '${sqlFile}' > '${sqlFile}.gz'`]);
+  });
+
+  it("WHEN a .sql file is imported THEN a plain snapshot with the row counts of its COPY blocks, which restores into the same rows", () => {
+    const m = JSON.parse(ok(["backup", "import", sqlFile, "--format", "json"]).stdout);
+    expect(m.database.format).toBe("plain");
+    expect(m.database.name).toBe("acme-plain");
+    expect(m.database.rowCounts).toEqual(rowCounts("acme"));
+    ok(["backup", "restore", m.id, "--db", dbUrl("postgres"), "--as", "acme_from_sql", "--no-filestore"]);
+    expect(rowCounts("acme_from_sql")).toEqual(rowCounts("acme"));
+    for (const t of ["res_partner", "mail_message", "ir_attachment"]) expect(checksum("acme_from_sql", t), t).toBe(checksum("acme", t));
+  });
+
+  it("WHEN a .sql.gz (and a .sql.zst when zstd is installed) is imported THEN the same content is stored: the very same object", () => {
+    const plain = JSON.parse(ok(["backup", "import", sqlFile, "--as", "acme", "--format", "json"]).stdout);
+    const gz = JSON.parse(ok(["backup", "import", `${sqlFile}.gz`, "--format", "json"]).stdout);
+    expect(gz.database.name).toBe("acme-plain");
+    expect(gz.database.files[0].object.hash).toBe(plain.database.files[0].object.hash);
+    expect(gz.database.rowCounts).toEqual(plain.database.rowCounts);
+    if (spawnSync("zstd", ["--version"]).status === 0) {
+      execFileSync("zstd", ["-q", "-f", sqlFile, "-o", `${sqlFile}.zst`]);
+      const zst = JSON.parse(ok(["backup", "import", `${sqlFile}.zst`, "--as", "acme_zst", "--format", "json"]).stdout);
+      expect(zst.database.files[0].object.hash).toBe(plain.database.files[0].object.hash);
+      ok(["backup", "restore", zst.id, "--db", dbUrl("postgres"), "--as", "acme_from_zst", "--no-filestore"]);
+      expect(rowCounts("acme_from_zst")).toEqual(rowCounts("acme"));
+    }
+  });
+
+  it("GIVEN a text file that is not SQL, or gzip of something else THEN exit 2 and no snapshot", () => {
+    const before = JSON.parse(ok(["backup", "list", "--format", "json"]).stdout).length;
+    const notes = join(root, "notes.txt");
+    writeFileSync(notes, "hello, this is not a database dump\n");
+    const r = cli(["backup", "import", notes]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("plain SQL dump");
+    execFileSync("sh", ["-c", `gzip -c '${notes}' > '${notes}.gz'`]);
+    const g = cli(["backup", "import", `${notes}.gz`]);
+    expect(g.code, g.stderr).toBe(2);
+    expect(g.stderr).toContain("does not look like a plain SQL dump");
+    expect(JSON.parse(ok(["backup", "list", "--format", "json"]).stdout).length).toBe(before);
+  });
+});

@@ -24,6 +24,7 @@ import { checkDbName, type PgConn } from "./conn.js";
 import { ZipWriter } from "./zipwriter.js";
 import { majorFromModuleVersion, dumpDatabase, type DumpInfo } from "./dump.js";
 import { filesOf, type BackupPlatform, type FileIO } from "./files.js";
+import { openPlainSql, PLAIN_SQL_START } from "./plain.js";
 import { listFilestore, openFilestoreWriter, safeRelPath, checkFilestoreTarget, type FilestoreRestoreResult } from "./filestore.js";
 import { pgSession, spawnTool, toolError, pipeInto, type PgSession } from "./pg.js";
 import { checkDatabaseTarget, restoreIn, type RestoreOptions, type RestoreResult } from "./restore.js";
@@ -293,7 +294,7 @@ export async function openOdooZip(platform: BackupPlatform, path: string): Promi
 }
 
 /** What a backup file is, by its first bytes. */
-export async function backupFileKind(platform: BackupPlatform, path: string): Promise<"zip" | "custom" | "plain" | "plain-gzip" | "unknown"> {
+export async function backupFileKind(platform: BackupPlatform, path: string): Promise<"zip" | "custom" | "plain" | "plain-gzip" | "plain-zstd" | "unknown"> {
   const io = await filesOf(platform);
   const f = await io.openRandomAccess(path).catch(() => {
     throw new UserError(`${path}: no such file`);
@@ -305,7 +306,8 @@ export async function backupFileKind(platform: BackupPlatform, path: string): Pr
     if (h.subarray(0, 4).equals(Buffer.from("PK\x03\x04", "latin1"))) return "zip";
     if (h.subarray(0, 5).toString("latin1") === "PGDMP") return "custom";
     if (h[0] === 0x1f && h[1] === 0x8b) return "plain-gzip";
-    if (/^(--|SET |\\connect|CREATE |BEGIN)/.test(h.toString("latin1"))) return "plain";
+    if (h[0] === 0x28 && h[1] === 0xb5 && h[2] === 0x2f && h[3] === 0xfd) return "plain-zstd";
+    if (PLAIN_SQL_START.test(h.toString("utf8").replace(/^\s+/, ""))) return "plain";
     return "unknown";
   } finally {
     await f.close();
@@ -318,7 +320,7 @@ export interface ImportOptions extends Omit<RestoreOptions, "beforeSwap"> {
 }
 
 export interface ImportResult {
-  kind: "zip" | "custom" | "plain" | "plain-gzip";
+  kind: "zip" | "custom" | "plain" | "plain-gzip" | "plain-zstd";
   restore: RestoreResult;
   manifest?: OdooManifest;
   filestore?: FilestoreRestoreResult;
@@ -337,18 +339,15 @@ export async function importOdooBackup(platform: BackupPlatform, conn: PgConn, f
     const restore = await restoreIn(s, { format: "custom", path: file }, opts);
     return { kind, restore };
   }
-  if (kind === "plain" || kind === "plain-gzip") {
+  if (kind === "plain" || kind === "plain-gzip" || kind === "plain-zstd") {
     // not an Odoo format, but what `pg_dump | gzip > db.sql.gz` scripts leave behind
-    const io = await filesOf(s.platform);
-    const raw = io.createReadStream(file);
-    const stream = kind === "plain" ? raw : raw.pipe((await import("node:zlib")).createGunzip());
-    if (kind === "plain-gzip") raw.on("error", (e) => stream.destroy(e));
+    const { stream } = await openPlainSql(s.platform, file, kind);
     const restore = await restoreIn(s, { format: "plain", stream }, opts);
     return { kind, restore };
   }
   if (kind !== "zip") {
     throw new UserError(`${file} is neither an Odoo zip backup nor a pg_dump custom-format dump`, {
-      hint: "Odoo's database manager writes both (backup_format zip or dump); an HTML page means the master password was wrong. Plain SQL (.sql, .sql.gz) is accepted too.",
+      hint: "Odoo's database manager writes both (backup_format zip or dump); an HTML page means the master password was wrong. Plain SQL (.sql, .sql.gz, .sql.zst) is accepted too.",
     });
   }
   return await importZip(s, file, opts);

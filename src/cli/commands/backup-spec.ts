@@ -230,8 +230,8 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
 
   backup
     .command("import")
-    .description("Add an Odoo backup (database-manager zip, or a pg_dump custom .dump) to the repository as a snapshot; restore it with `backup restore`")
-    .argument("<file>", "backup.zip or backup.dump")
+    .description("Add an Odoo backup (database-manager zip, a pg_dump custom .dump, or plain SQL .sql/.sql.gz/.sql.zst) to the repository as a snapshot; restore it with `backup restore`")
+    .argument("<file>", "backup.zip, backup.dump, or db.sql (also gzip- or zstd-compressed)")
     .addOption(repoOpt())
     .addOption(identityOpt())
     .option("--as <name>", "database name recorded in the snapshot (default: the zip manifest's db_name, else the file name)")
