@@ -8,7 +8,8 @@
  *
  * One story: create from the project -> restore --as into the same container (row counts of
  * every table equal to the source's and to the backup's, filestore files equal) -> refusal over
- * the existing database -> verify --restore-test against the project's server -> the db stopped:
+ * the existing database -> verify --restore-test against the project's server -> a directory-format
+ * snapshot (made from this host) restored through the project -> the db stopped:
  * exit 2 with the command that starts it. Skipped (with the reason) only when no engine runs.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -26,6 +27,7 @@ const engine = await ensureDocker();
 if (!engine.ok) process.stderr.write(`backup compose-exec e2e tests skipped: ${engine.reason}\n`);
 const HAVE_COMPOSE = spawnSync("docker", ["compose", "version"], { stdio: "ignore" }).status === 0 || spawnSync("docker-compose", ["version"], { stdio: "ignore" }).status === 0;
 if (engine.ok && !HAVE_COMPOSE) process.stderr.write("backup compose-exec e2e tests skipped: neither docker compose nor docker-compose is installed\n");
+const HAVE_PG_DUMP = spawnSync("pg_dump", ["--version"], { stdio: "ignore" }).status === 0;
 const HAVE_UNZIP = spawnSync("unzip", ["-v"], { stdio: "ignore" }).status === 0;
 
 const PASSWORD = "c0mpose-exec-S3cret";
@@ -207,6 +209,20 @@ volumes:
     expect(r.stdout).toContain("0 mismatches");
     expect(r.stdout).toContain("OK");
     expect(databases().filter((d) => d.includes("scratch"))).toEqual([]);
+  });
+
+  it.skipIf(!HAVE_PG_DUMP)("GIVEN a directory-format snapshot (pg_dump -Fd -j from this host over the container's address) WHEN restored through the project THEN it is copied into the container and restored there with the source's row counts", async () => {
+    const ip = docker(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", container()]).trim();
+    const made = await cli("backup", "create", "--db", `postgres://odoo:${PASSWORD}@${ip}:5432/acme`, "--no-filestore", "--dump-format", "directory", "--jobs", "2", "--repo", repo, "--format", "json");
+    expect(made.code, made.stderr).toBe(0);
+    const snap = JSON.parse(made.stdout) as { snapshot: { id: string; database: { format: string; files: unknown[] } } };
+    expect(snap.snapshot.database.format).toBe("directory");
+    expect(snap.snapshot.database.files.length).toBeGreaterThan(10);
+    const r = await cli("backup", "restore", snap.snapshot.id, dir, "--env", "prod", "--as", "acme_fromdir", "--no-filestore", "--jobs", "2", "--repo", repo);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rowCounts("acme_fromdir")).toEqual(rowCounts("acme"));
+    // the copy inside the container is gone
+    expect(docker(["exec", container(), "sh", "-c", "ls -d /tmp/doodba-ops-restore.* 2>/dev/null || true"]).trim()).toBe("");
   });
 
   it("GIVEN the db service is stopped WHEN backup create THEN exit 2 naming the service and the command that starts it", async () => {

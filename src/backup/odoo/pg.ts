@@ -10,6 +10,8 @@ import { dbConninfo, maskSecrets, resolveConn, type ComposeExecVia, type PgConn,
 import { execOf, type BackupPlatform } from "./files.js";
 
 export type PgTool = "psql" | "pg_dump" | "pg_restore";
+/** What runs in the db container: the tools, and `sh` to move dump files in and out. */
+export type ContainerTool = PgTool | "sh";
 
 /** A client tool failed: the message carries the tool's own (masked) error lines. Exit code 2 (a user-facing problem: server, credentials, input). */
 export class PgToolError extends UserError {
@@ -113,8 +115,8 @@ export function sqlString(v: string): string {
   return `'${v.replace(/'/g, "''")}'`;
 }
 
-/** Starts a tool with streaming stdin/stdout (inside the db container for a compose-exec connection). */
-export async function spawnTool(s: PgSession, tool: PgTool, args: string[]): Promise<StreamingProcess> {
+/** Starts a tool with streaming stdin/stdout (inside the db container for a compose-exec connection; `sh` only there). */
+export async function spawnTool(s: PgSession, tool: ContainerTool, args: string[]): Promise<StreamingProcess> {
   const c = await toolCommand(s, tool, args);
   return await execOf(s.platform).spawn(c.cmd, c.args, { env: c.env, cleanEnv: true, ...(c.cwd ? { cwd: c.cwd } : {}) });
 }
@@ -129,9 +131,12 @@ export interface ToolCommand {
 }
 
 /** The command line that runs `tool args` for this session: the tool itself, or docker compose exec. */
-export async function toolCommand(s: PgSession, tool: PgTool, args: string[]): Promise<ToolCommand> {
+export async function toolCommand(s: PgSession, tool: ContainerTool, args: string[]): Promise<ToolCommand> {
   const via = s.conn.via;
-  if (!via) return { cmd: toolPath(s, tool), args, env: toolEnv(s) };
+  if (!via) {
+    if (tool === "sh") throw new Error("sh runs only in the db container (compose-exec connections)");
+    return { cmd: toolPath(s, tool), args, env: toolEnv(s) };
+  }
   const flavour = via.flavour ?? (await composeFlavour(s));
   const [cmd, argv] = composeExecArgv(via, flavour, s.conn.pgEnv, tool, args);
   return { cmd, args: argv, env: toolEnv(s), cwd: posix.resolve(via.dir) };
@@ -143,7 +148,7 @@ export async function toolCommand(s: PgSession, tool: PgTool, args: string[]): P
  * the value from its own environment (the caller passes them there), so no secret is in argv.
  * Compose files are made absolute (compose resolves -f against its working directory).
  */
-export function composeExecArgv(via: ComposeExecVia, flavour: "v2" | "v1", pgEnv: Record<string, string | undefined>, tool: PgTool, args: readonly string[]): [string, string[]] {
+export function composeExecArgv(via: ComposeExecVia, flavour: "v2" | "v1", pgEnv: Record<string, string | undefined>, tool: ContainerTool, args: readonly string[]): [string, string[]] {
   const dir = posix.resolve(via.dir);
   const global = ["--project-directory", dir, ...via.files.flatMap((f) => ["-f", posix.resolve(dir, f)]), ...(via.projectName ? ["-p", via.projectName] : [])];
   const vars = Object.keys(pgEnv)

@@ -21,9 +21,9 @@ import { UserError } from "../../errors.js";
 import type { ProgressSink } from "../types.js";
 import { applyCopy, type CopyOptions, type CopyResult } from "./copy.js";
 import { checkDbName, dbConninfo, quoteIdent, type PgConn } from "./conn.js";
-import { filesOf, type BackupPlatform } from "./files.js";
+import { execOf, filesOf, type BackupPlatform } from "./files.js";
 import { neutralizeIn, type NeutralizeOptions, type NeutralizeReport } from "./neutralize.js";
-import { databaseExists, errorSummary, pgSession, pipeInto, psql, query, spawnTool, toolError, type PgSession } from "./pg.js";
+import { databaseExists, errorSummary, pgSession, PgToolError, pipeInto, psql, query, spawnTool, toolCommand, toolError, type PgSession } from "./pg.js";
 
 export type RestoreSource =
   | { format: "custom"; path: string }
@@ -133,21 +133,71 @@ export async function createOdooDatabase(s: PgSession, db: string, opts: { unacc
 
 /**
  * Inside the db container (compose exec) host files do not exist: a dump file is streamed to
- * the tool's stdin instead (one pg_restore job). A directory dump cannot be streamed.
+ * the tool's stdin instead (one pg_restore job); a directory dump is copied into a private temp
+ * dir of the container (a tar stream into `docker compose exec ... sh`) and removed afterwards.
  */
-async function containerSource(s: PgSession, source: RestoreSource): Promise<RestoreSource> {
-  if (!s.conn.via || "stream" in source) return source;
+async function containerSource(s: PgSession, source: RestoreSource): Promise<{ source: RestoreSource; cleanup?: () => Promise<void> }> {
+  if (!s.conn.via || "stream" in source) return { source };
   if (source.format === "directory") {
-    throw new UserError(`A directory-format dump (${source.dir}) cannot be restored through docker compose exec (${s.conn.description})`, {
-      hint: "Publish the db port on 127.0.0.1 and restore with --db postgres://user:password@127.0.0.1:port/db, or convert it with pg_restore -Fc first.",
-    });
+    const dir = await copyDirIntoContainer(s, source.dir);
+    return { source: { format: "directory", dir }, cleanup: async () => removeInContainer(s, dir) };
   }
   const stream = (await filesOf(s.platform)).createReadStream(source.path);
-  return source.format === "custom" ? { format: "custom", stream } : { format: "plain", stream };
+  return { source: source.format === "custom" ? { format: "custom", stream } : { format: "plain", stream } };
+}
+
+/** Unpacks the tar stream on stdin into a fresh private directory of the container and prints its path. */
+const UNPACK_SH = 'set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/doodba-ops-restore.XXXXXX"); tar -x -f - -C "$d"; echo "$d"';
+
+/** Copies a host directory into the db container (host `tar -c` piped into `tar -x` there); returns the container path. */
+export async function copyDirIntoContainer(s: PgSession, hostDir: string): Promise<string> {
+  const tar = await execOf(s.platform).spawn("tar", ["-c", "-f", "-", "-C", hostDir, "."]);
+  let unpack;
+  try {
+    unpack = await spawnTool(s, "sh", ["-c", UNPACK_SH]);
+  } catch (e) {
+    tar.kill();
+    throw e;
+  }
+  let out = "";
+  unpack.stdout.setEncoding("utf8");
+  const ended = new Promise<void>((resolve) => {
+    unpack.stdout.on("data", (c: string) => (out += c));
+    unpack.stdout.on("end", () => resolve());
+    unpack.stdout.on("error", () => resolve());
+  });
+  // the unpacker may die early: tar must not block on a pipe nobody reads any more
+  void unpack.done.then(() => tar.stdout.resume());
+  await pipeInto(unpack, tar.stdout);
+  const [t, u] = await Promise.all([tar.done, unpack.done, ended]);
+  const dir = out.trim().split("\n").pop() ?? "";
+  if (u.exitCode !== 0 || !dir.startsWith("/")) {
+    if (t.exitCode === 0) {
+      throw new PgToolError("sh", u.exitCode, `copying the dump directory into service ${s.conn.via?.service ?? "db"} failed (exit ${u.exitCode})${u.stderr.trim() ? `:\n${errorSummary(s, u.stderr)}` : ""}`, "The db image needs sh, mktemp and tar to receive a directory dump; or publish the db port on 127.0.0.1 and restore with --db postgres://user:password@127.0.0.1:port/db.");
+    }
+  }
+  if (t.exitCode !== 0) {
+    if (dir.startsWith("/")) await removeInContainer(s, dir).catch(() => undefined);
+    throw new UserError(`could not read the dump directory ${hostDir} (tar exit ${t.exitCode})${t.stderr.trim() ? `: ${t.stderr.trim().split("\n").slice(-2).join(" ")}` : ""}`);
+  }
+  return dir;
+}
+
+async function removeInContainer(s: PgSession, dir: string): Promise<void> {
+  const c = await toolCommand(s, "sh", ["-c", 'rm -rf -- "$1"', "sh", dir]);
+  await execOf(s.platform).run(c.cmd, c.args, { env: c.env, cleanEnv: true, ...(c.cwd ? { cwd: c.cwd } : {}) });
 }
 
 async function loadInto(s: PgSession, db: string, hostSource: RestoreSource, jobs: number, warnings: string[]): Promise<void> {
-  const source = await containerSource(s, hostSource);
+  const { source, cleanup } = await containerSource(s, hostSource);
+  try {
+    await loadSource(s, db, source, jobs, warnings);
+  } finally {
+    await cleanup?.().catch(() => undefined);
+  }
+}
+
+async function loadSource(s: PgSession, db: string, source: RestoreSource, jobs: number, warnings: string[]): Promise<void> {
   if (source.format === "plain") {
     // Odoo: psql -q -f dump.sql, errors do not stop it (no ON_ERROR_STOP)
     const args = ["-X", "-q", `--dbname=${dbConninfo(db)}`, "-f", "path" in source ? source.path : "-"];

@@ -253,13 +253,51 @@ describe("tools through docker compose exec", () => {
     expect(written.join("")).toBe("PGDMP...");
   });
 
-  it("GIVEN a directory dump THEN it is refused through compose exec (exit 2, says why)", async () => {
-    const { exec } = recorder({ v2: true, v1: false });
-    exec.run = async (_cmd, _args, opts) => ({ stdout: /pg_database WHERE/.test(String(opts?.input)) ? '[{"n":0}]\n' : '[{"n":150000}]\n', stderr: "", exitCode: 0 });
-    const s = pgSession({ ...platformWith(exec), randomBytes: () => Buffer.alloc(4) }, { env: { PGUSER: "odoo" }, via: { ...VIA, flavour: "v2" } });
-    const err = await restoreIn(s, { format: "directory", dir: "/tmp/d" }, { db: "acme_copy" }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(UserError);
-    expect((err as Error).message).toContain("cannot be restored through docker compose exec");
+  it("GIVEN a directory dump WHEN restored into the container THEN it is copied there (host tar into sh in the container), restored with -j from there, and removed", async () => {
+    const calls: Call[] = [];
+    const tarBytes: string[] = [];
+    const exec: Exec = {
+      async run(cmd, args, opts) {
+        calls.push({ kind: "run", cmd, args, opts });
+        const sql = String(opts?.input ?? "");
+        const stdout = /pg_database WHERE/.test(sql) ? '[{"n":0}]\n' : /server_version_num/.test(sql) ? '[{"n":150000}]\n' : "";
+        return { stdout, stderr: "", exitCode: 0 };
+      },
+      async spawn(cmd, args, opts) {
+        calls.push({ kind: "spawn", cmd, args, opts });
+        const stdin = new PassThrough();
+        const stdout = new PassThrough();
+        if (cmd === "tar") stdout.end("TAR-STREAM");
+        const isSh = args.includes("sh");
+        if (isSh) stdin.on("data", (d: Buffer) => tarBytes.push(d.toString()));
+        const done = new Promise<{ stdout: ""; stderr: string; exitCode: number }>((resolve) => {
+          if (cmd === "tar") resolve({ stdout: "", stderr: "", exitCode: 0 });
+          else
+            stdin.on("finish", () => {
+              if (isSh) stdout.end("/tmp/doodba-ops-restore.Ab12Cd\n");
+              else stdout.end();
+              resolve({ stdout: "", stderr: "", exitCode: 0 });
+            });
+        });
+        return { stdin, stdout, done, kill: () => undefined };
+      },
+      async which() {
+        return false;
+      },
+    };
+    const s = pgSession({ ...platformWith(exec), randomBytes: () => Buffer.alloc(4) }, { env: { PGUSER: "odoo", PGPASSWORD: PASSWORD }, via: { ...VIA, files: ["prod.yaml"], flavour: "v2" } });
+    await restoreIn(s, { format: "directory", dir: "/tmp/fetched/dump" }, { db: "acme_copy", jobs: 3 });
+    const spawned = calls.filter((c) => c.kind === "spawn");
+    expect(spawned.map((c) => c.cmd)).toEqual(["tar", "docker", "docker"]);
+    expect(spawned[0]?.args).toEqual(["-c", "-f", "-", "-C", "/tmp/fetched/dump", "."]);
+    const prefix = ["compose", "--project-directory", "/srv/acme", "-f", "/srv/acme/prod.yaml", "-p", "acme", "exec", "-T", "-e", "PGAPPNAME", "-e", "PGPASSWORD", "-e", "PGUSER", "db"];
+    expect(spawned[1]?.args).toEqual([...prefix, "sh", "-c", 'set -e; d=$(mktemp -d "${TMPDIR:-/tmp}/doodba-ops-restore.XXXXXX"); tar -x -f - -C "$d"; echo "$d"']);
+    expect(tarBytes.join("")).toBe("TAR-STREAM");
+    expect(spawned[2]?.args).toEqual([...prefix, "pg_restore", "--no-owner", "--dbname=dbname='acme_copy__restoring_00000000'", "--jobs=3", "--format=directory", "/tmp/doodba-ops-restore.Ab12Cd"]);
+    // the copy is removed afterwards, inside the container
+    const rm = calls.find((c) => c.kind === "run" && c.args.includes("rm -rf -- \"$1\""));
+    expect(rm?.args).toEqual([...prefix, "sh", "-c", 'rm -rf -- "$1"', "sh", "/tmp/doodba-ops-restore.Ab12Cd"]);
+    for (const c of calls) expect(c.args.join(" ")).not.toContain(PASSWORD);
   });
 
   it("GIVEN the db container is not running THEN the error names the service and says how to start it", () => {
