@@ -566,7 +566,7 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
       const cost = Math.min(f.size, 2 * chunk);
       await budget.acquire(cost);
       try {
-        await writer.write(f.path, repo.openObject(f.object), { mtimeMs: f.mtimeMs });
+        await writer.writeChunks(f.path, (sink) => repo.readObjectTo(f.object, sink), { mtimeMs: f.mtimeMs, size: f.size });
       } finally {
         budget.release(cost);
       }

@@ -36,6 +36,13 @@ export interface Store {
   putIfAbsent(key: string, body: Buffer): Promise<boolean>;
   /** Streams an object; rejects with a {@link NotFoundError} when absent. */
   get(key: string): Promise<Readable>;
+  /**
+   * Reads a whole object into `buf` (from offset 0) and returns the part filled. Rejects with a
+   * {@link NotFoundError} when absent, and with an {@link ObjectTooLargeError} when the object
+   * does not fit. Optional: the repository's restore path uses it to reuse buffers instead of
+   * allocating (and garbage-collecting) one per object; stores without it are read through get().
+   */
+  readInto?(key: string, buf: Buffer): Promise<Buffer>;
   /** Size of an object, undefined when absent. */
   stat(key: string): Promise<{ size: number } | undefined>;
   /** Keys under a prefix, in lexicographic order. */
@@ -46,12 +53,29 @@ export interface Store {
    * before writing a snapshot that references them. Optional: stores whose put is durable (S3) omit it.
    */
   flush?(): Promise<void>;
+  /**
+   * Removes what killed writers left behind and readers never see (a local store's temp files),
+   * when it was last modified more than `olderThanMs` before `now`. Returns how many went.
+   * Optional. prune calls it under the repository lock with `now` = the lock's time.
+   */
+  removeStaleTemp?(olderThanMs: number, now?: number): Promise<number>;
 }
 
 export class NotFoundError extends Error {
   constructor(readonly key: string) {
     super(`object ${key} not found`);
     this.name = "NotFoundError";
+  }
+}
+
+/** An object larger than the buffer given to {@link Store.readInto}. */
+export class ObjectTooLargeError extends Error {
+  constructor(
+    readonly key: string,
+    readonly limit: number,
+  ) {
+    super(`object ${key} is larger than the ${limit} bytes expected`);
+    this.name = "ObjectTooLargeError";
   }
 }
 

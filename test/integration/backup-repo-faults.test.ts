@@ -37,19 +37,28 @@ function manifestOf(repo: Repo, fs: FilestoreBackup): SnapshotManifest {
   };
 }
 
-/** Every visible object file of an unencrypted repository of random (never compressed) data hashes to its name. */
-function objectsIntact(root: string): number {
-  let n = 0;
+/**
+ * Every visible object file of an unencrypted repository of random (never compressed) data hashes
+ * to its name. Returns their number and the hidden temp files (a writer killed in the middle of a
+ * put leaves one: legitimate, never listed, removed by prune).
+ */
+function objectsIntact(root: string): { objects: number; temps: string[] } {
+  let objects = 0;
+  const temps: string[] = [];
   const dir = join(root, "objects");
-  if (!existsSync(dir)) return 0;
+  if (!existsSync(dir)) return { objects, temps };
   for (const sub of readdirSync(dir)) {
     for (const name of readdirSync(join(dir, sub))) {
-      expect(name.startsWith("."), `temp file ${sub}/${name} left behind`).toBe(false);
+      if (name.startsWith(".")) {
+        expect(name).toMatch(/^\.[0-9a-f]{64}\.tmp-[0-9a-f]{12}$/);
+        temps.push(`${sub}/${name}`);
+        continue;
+      }
       expect(sha256(readFileSync(join(dir, sub, name)))).toBe(name);
-      n++;
+      objects++;
     }
   }
-  return n;
+  return { objects, temps };
 }
 
 function randomTree(dir: string, files: number, size: number): void {
@@ -92,8 +101,11 @@ describe("a backup killed mid-way", () => {
     const store = new LocalStore(root);
     expect(existsSync(join(root, "snapshots"))).toBe(false);
     expect(await store.stat(LOCK_KEY)).toBeDefined(); // the dead writer's lock
-    const uploaded = objectsIntact(root);
+    const left = objectsIntact(root);
+    const uploaded = left.objects;
     expect(uploaded).toBeGreaterThanOrEqual(killedAt);
+    // a temp file of the put the kill interrupted (if any) is invisible to readers
+    for await (const o of store.list("objects/")) expect(o.key).not.toMatch(/\.tmp-/);
     const repo = await openRepo(store);
     expect(await repo.listSnapshots()).toEqual([]);
     const v = await repo.verify({ readData: true });
@@ -112,6 +124,11 @@ describe("a backup killed mid-way", () => {
     const after = await repo.verify({ readData: true });
     expect(after).toMatchObject({ ok: true, snapshots: 1, objects: 1200, unreferencedObjects: 0 });
     expect((await repo.readSnapshot(id)).filestore?.files).toHaveLength(1200);
+
+    // prune (under the lock) removes what the killed writer left half-written; nothing else
+    const pruned = await repo.prune({ keepLast: 1 });
+    expect(pruned).toMatchObject({ deletedSnapshots: 0, deletedObjects: 0, removedTempFiles: left.temps.length });
+    expect(objectsIntact(root)).toEqual({ objects: 1200, temps: [] });
   }, 90_000);
 });
 
@@ -179,8 +196,10 @@ describe("a full disk", () => {
         return await repo.writeSnapshot(manifestOf(repo, fs));
       })).rejects.toThrow(/ENOSPC|no space/i);
       const stored = objectsIntact(join(mnt, "repo"));
-      expect(stored).toBeGreaterThan(0);
-      expect(stored).toBeLessThan(30);
+      expect(stored.objects).toBeGreaterThan(0);
+      expect(stored.objects).toBeLessThan(30);
+      // a failed put removes its own temp file (unlike a killed one)
+      expect(stored.temps).toEqual([]);
       expect(readdirSync(join(mnt, "repo"))).not.toContain("snapshots");
       expect(await store.stat(LOCK_KEY)).toBeUndefined();
       expect((await repo.verify({ readData: true })).ok).toBe(true);

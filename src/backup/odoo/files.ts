@@ -29,8 +29,23 @@ export interface RandomAccessFile {
   close(): Promise<void>;
 }
 
+/** A file open for writing from the caller's buffers (restores write many files; no stream per file). */
+export interface WriteHandle {
+  /** Writes the whole buffer at the current end of the file. */
+  write(buf: Buffer): Promise<void>;
+  utimes(mtime: Date): Promise<void>;
+  chown(uid: number, gid: number): Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface FileIO {
   createReadStream(path: string, range?: { start: number; end: number }): Readable;
+  /**
+   * A new file (truncated when present) written through a handle; `mode` applies on creation.
+   * `small`: the caller writes little (a thumbnail); the implementation may then do the system
+   * calls on the calling thread (see node-files.ts).
+   */
+  openWrite(path: string, mode: number, opts?: { small?: boolean }): Promise<WriteHandle>;
   /** A new file (truncated when present); `mode` applies on creation. */
   createWriteStream(path: string, opts?: { mode?: number }): Writable;
   /** Flushes a written file to disk (atomic restores fsync before they rename). */

@@ -232,6 +232,25 @@ function chachaOpen(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer | undefi
   }
 }
 
+/**
+ * Opens one sealed STREAM chunk into `out` at `at`; returns the plaintext length, or -1 when it
+ * fails authentication. The plaintext is copied into `out` before the tag is checked, so `out`
+ * holds unauthenticated bytes after a failure: the caller discards the whole object then.
+ */
+function chachaOpenInto(key: Buffer, nonce: Buffer, sealed: Buffer, out: Buffer, at: number): number {
+  if (sealed.length < TAG) return -1;
+  const d = createDecipheriv("chacha20-poly1305", key, nonce, { authTagLength: TAG });
+  d.setAuthTag(sealed.subarray(sealed.length - TAG));
+  try {
+    // a stream cipher: update() returns all of the plaintext, final() only checks the tag
+    const n = d.update(sealed.subarray(0, sealed.length - TAG)).copy(out, at);
+    d.final();
+    return n;
+  } catch {
+    return -1;
+  }
+}
+
 function stanzaText(args: string[], body: Buffer): string {
   const enc = b64(body);
   let s = `-> ${args.join(" ")}\n`;
@@ -368,6 +387,17 @@ export class AgeDecryptor {
   }
 
   async decrypt(file: Buffer): Promise<Buffer> {
+    return await this.decryptInto(file);
+  }
+
+  /**
+   * Decrypts into `into` when given and large enough (the restore path reuses buffers), else into
+   * a new buffer. Returns the plaintext (a view of `into`, or a new buffer). `into` may be the very
+   * buffer `file` starts at (in-place decryption): each 64 KiB of plaintext is written below the
+   * ciphertext still to be read, which starts 16 + header bytes further and gains 16 bytes per
+   * chunk. The header and the payload nonce are used before anything is overwritten.
+   */
+  async decryptInto(file: Buffer, into?: Buffer): Promise<Buffer> {
     const h = parseHeader(file);
     let fileKey: Buffer | undefined;
     for (const st of h.stanzas) {
@@ -411,7 +441,8 @@ export class AgeDecryptor {
     const payloadKey = hkdf(fileKey, nonce, "payload");
     const body = file.subarray(h.payloadAt + 16);
     const nChunks = Math.ceil(body.length / (PAYLOAD_CHUNK + TAG));
-    const out = Buffer.allocUnsafe(body.length - nChunks * TAG);
+    const plainSize = body.length - nChunks * TAG;
+    const out = into && into.length >= plainSize ? into : Buffer.allocUnsafe(plainSize);
     let w = 0;
     const streamNonce = Buffer.alloc(12);
     for (let i = 0; i < nChunks; i++) {
@@ -419,10 +450,10 @@ export class AgeDecryptor {
       if (sealed.length <= TAG && !(i === 0 && sealed.length === TAG)) throw new AgeCorruptError("truncated age payload chunk");
       streamNonce.writeUIntBE(i, 5, 6);
       streamNonce[11] = i === nChunks - 1 ? 1 : 0;
-      const plain = chachaOpen(payloadKey, streamNonce, sealed);
-      if (!plain) throw new AgeCorruptError(`age payload chunk ${i} failed authentication`);
-      if (i === nChunks - 1 && plain.length === 0 && i > 0) throw new AgeCorruptError("empty final age chunk");
-      w += plain.copy(out, w);
+      const n = chachaOpenInto(payloadKey, streamNonce, sealed, out, w);
+      if (n < 0) throw new AgeCorruptError(`age payload chunk ${i} failed authentication`);
+      if (i === nChunks - 1 && n === 0 && i > 0) throw new AgeCorruptError("empty final age chunk");
+      w += n;
     }
     return out.subarray(0, w);
   }

@@ -3,7 +3,7 @@
  * a pg_dump directory). Kept beside the stores because it is the only other place in src/backup
  * that touches node:fs; the repository core stays free of it.
  */
-import { createReadStream, createWriteStream, promises as fsp } from "node:fs";
+import { createReadStream, createWriteStream, lstatSync, promises as fsp, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Readable } from "node:stream";
@@ -22,20 +22,39 @@ export interface WalkResult {
   skipped: string[];
 }
 
-/** All regular files under `root`, sorted by path (byte order), with size and mtime. Does not follow symlinks. */
+/**
+ * All regular files under `root`, sorted by path (byte order), with size and mtime. Does not follow symlinks.
+ *
+ * Each directory is read and its entries lstat-ed with synchronous calls, yielding to the event
+ * loop between directories. An incremental backup's filestore phase is mostly this walk; with one
+ * promise per lstat through libuv's thread pool it took 540-880 ms for 20,000 files, against about
+ * 110 ms this way (bench/README.md). Holding the loop for one directory at a time keeps a
+ * concurrent dump streaming.
+ */
 export async function walkFiles(root: string): Promise<WalkResult> {
   const files: LocalFile[] = [];
   const skipped: string[] = [];
   const walk = async (dir: string, rel: string): Promise<void> => {
-    const entries = await fsp.readdir(dir, { withFileTypes: true });
+    const entries = readdirSync(dir, { withFileTypes: true });
+    const subdirs: [string, string][] = [];
     for (const ent of entries) {
       const r = rel ? `${rel}/${ent.name}` : ent.name;
       const p = join(dir, ent.name);
-      if (ent.isDirectory()) await walk(p, r);
+      if (ent.isDirectory()) subdirs.push([p, r]);
       else if (ent.isFile()) {
-        const st = await fsp.lstat(p);
+        let st;
+        try {
+          st = lstatSync(p);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === "ENOENT") continue; // removed since the listing (Odoo's GC)
+          throw e;
+        }
         files.push({ path: r, size: st.size, mtimeMs: st.mtimeMs });
       } else skipped.push(r);
+    }
+    for (const [p, r] of subdirs) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      await walk(p, r);
     }
   };
   await walk(root, "");

@@ -40,6 +40,26 @@ describe("age: native X25519 path", () => {
     expect((await new AgeDecryptor([identity]).decrypt(theirs)).equals(plain)).toBe(true);
   });
 
+  it.each([...SIZES, 3 * 65536 + 5, 1 << 20])("GIVEN a %i-byte file decrypted in place (into the buffer that holds it) THEN the plaintext is exact; a flipped byte still fails", async (size) => {
+    const { identity, recipient } = await generateKey();
+    const plain = randomBytes(size);
+    const file = await new AgeEncryptor([recipient]).encrypt(plain);
+    const d = new AgeDecryptor([identity]);
+    // the restore path reads the stored object into a larger pooled buffer and decrypts over it
+    const pool = Buffer.alloc(file.length + 4096, 0xaa);
+    file.copy(pool, 0);
+    const out = await d.decryptInto(pool.subarray(0, file.length), pool);
+    expect(out.buffer).toBe(pool.buffer);
+    expect(out.equals(plain)).toBe(true);
+    // too small a target: a new buffer, same plaintext
+    if (size > 0) expect((await d.decryptInto(file, Buffer.alloc(size - 1))).equals(plain)).toBe(true);
+    if (size > 0) {
+      file.copy(pool, 0);
+      pool[file.length - 20] = (pool[file.length - 20] as number) ^ 1;
+      await expect(d.decryptInto(pool.subarray(0, file.length), pool)).rejects.toBeInstanceOf(AgeCorruptError);
+    }
+  });
+
   it("GIVEN two recipients WHEN a file is encrypted THEN either identity decrypts it", async () => {
     const a = await generateKey();
     const b = await generateKey();

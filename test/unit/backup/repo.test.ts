@@ -3,7 +3,7 @@
  * encryption), the incremental putFile, snapshots, the lock, verify and prune.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
@@ -300,6 +300,27 @@ describe("verify and prune", () => {
     expect(await repo.store.stat(objectKey(onlyNew.hash))).toBeDefined();
     expect((await repo.verify({ readData: true })).ok).toBe(true);
     expect(await repo.store.stat(LOCK_KEY)).toBeUndefined();
+  });
+
+  it("GIVEN temp files a killed writer left WHEN prune (dry run, then for real) THEN only the real prune removes them, and only those older than its lock", async () => {
+    const { root, repo } = await twoSnapshots();
+    const dir = join(root, "objects", "ab");
+    mkdirSync(dir, { recursive: true });
+    const old = join(dir, `.${"ab".padEnd(64, "0")}.tmp-0123456789ab`);
+    writeFileSync(old, "half an object");
+    utimesSync(old, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    expect((await repo.prune({ keepLast: 5 }, { dryRun: true })).removedTempFiles).toBe(0);
+    expect(existsSync(old)).toBe(true);
+    // a temp file written after the lock was taken (a writer that ignores the lock) stays
+    const res = await repo.prune({ keepLast: 5 }, { lock: { onWarning: () => undefined } });
+    expect(res).toMatchObject({ removedTempFiles: 1, deletedSnapshots: 0 });
+    expect(existsSync(old)).toBe(false);
+    const fresh = join(dir, `.${"ab".padEnd(64, "1")}.tmp-0123456789ab`);
+    writeFileSync(fresh, "a live writer's temp file");
+    utimesSync(fresh, new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
+    expect((await repo.prune({ keepLast: 5 })).removedTempFiles).toBe(0);
+    expect(existsSync(fresh)).toBe(true);
+    expect((await repo.verify()).ok).toBe(true);
   });
 
   it("GIVEN an unreadable manifest WHEN prune THEN it stops before deleting anything", async () => {
