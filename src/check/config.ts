@@ -28,7 +28,7 @@ import type { SeverityOverride } from "./engine.js";
 export const CONFIG_FILES = [".doodba-ops.yaml", ".doodba-ops.yml"] as const;
 
 /** Top-level sections of the config file. Other commands add theirs here. */
-export const CONFIG_SECTIONS = ["check", "deploy"] as const;
+export const CONFIG_SECTIONS = ["check", "deploy", "backup"] as const;
 
 /** When `check` exits 1. `info`: any finding; `never`: only errors of the tool itself fail. */
 export type FailOn = "error" | "warning" | "info" | "never";

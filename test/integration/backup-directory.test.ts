@@ -323,3 +323,56 @@ describe.skipIf(!HAVE)("backup import of a plain SQL dump", { timeout: 180_000 }
     expect(JSON.parse(ok(["backup", "list", "--format", "json"]).stdout).length).toBe(before);
   });
 });
+
+describe.skipIf(!HAVE)("the backup: section of .doodba-ops.yaml", { timeout: 180_000 }, () => {
+  /** The CLI run from `cwd`, with no DOODBA_OPS_* variable unless given. */
+  function inDir(cwd: string, args: string[], extraEnv: Record<string, string> = {}): Run {
+    const base = { ...env };
+    delete base.DOODBA_OPS_REPO;
+    delete base.DOODBA_OPS_AGE_IDENTITY_FILE;
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8", timeout: 120_000, env: { ...base, ...extraEnv }, input: "" });
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it("GIVEN repo, identity-file, tags, dump-format and retention in the file THEN create, list and prune use them; flags and variables win", () => {
+    const dir = join(root, "cfg");
+    mkdirSync(join(dir, "keys"), { recursive: true });
+    writeFileSync(join(dir, "keys", "age.key"), readFileSync(key));
+    writeFileSync(
+      join(dir, ".doodba-ops.yaml"),
+      `check:\n  fail-on: warning\nbackup:\n  repo: ${repo}\n  identity-file: keys/age.key\n  tags:\n    site: paris\n  dump-format: directory\n  retention:\n    keep-last: 1\n`,
+    );
+    const created = inDir(dir, ["backup", "create", "--db", dbUrl("acme"), "--no-filestore", "--tag", "site=lyon", "--format", "json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const snap = JSON.parse(created.stdout).snapshot;
+    expect(snap.database.format).toBe("directory");
+    expect(snap.tags.site).toBe("lyon"); // --tag wins over the file's tags
+    const custom = JSON.parse(inDir(dir, ["backup", "create", "--db", dbUrl("acme"), "--no-filestore", "--dump-format", "custom", "--format", "json"]).stdout).snapshot;
+    expect(custom.database.format).toBe("custom");
+    expect(custom.tags.site).toBe("paris");
+    const list = inDir(dir, ["backup", "list", "--format", "json"]);
+    expect(list.code, list.stderr).toBe(0);
+    expect(JSON.parse(list.stdout).map((s: { id: string }) => s.id)).toContain(custom.id);
+    // prune without --keep-* flags: keep-last 1 from the file
+    const prune = inDir(dir, ["backup", "prune", "--dry-run", "--format", "json"]);
+    expect(prune.code, prune.stderr).toBe(0);
+    expect(JSON.parse(prune.stdout).keep.map((k: { id: string }) => k.id)).toContain(custom.id);
+    expect(JSON.parse(prune.stdout).policy).toEqual({ keepLast: 1, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 });
+    // DOODBA_OPS_REPO beats the file, --repo beats both
+    const other = join(root, "no-such-repo");
+    expect(inDir(dir, ["backup", "list"], { DOODBA_OPS_REPO: other }).stderr).toContain("no-such-repo");
+    expect(inDir(dir, ["backup", "list", "--repo", repo], { DOODBA_OPS_REPO: other }).code).toBe(0);
+  });
+
+  it("GIVEN a mistake in the section THEN exit 2 naming the file, line and column", () => {
+    const dir = join(root, "cfg-bad");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, ".doodba-ops.yaml"), `backup:\n  repo: ${repo}\n  dump-format: tarball\n`);
+    const r = inDir(dir, ["backup", "list"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(".doodba-ops.yaml:3:16");
+    expect(r.stderr).toContain("auto | custom | directory");
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+});

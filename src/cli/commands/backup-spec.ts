@@ -26,7 +26,8 @@ export interface BackupInitCliOptions extends RepoCliOptions {
   encryption: boolean;
 }
 export interface BackupCreateCliOptions extends RepoCliOptions {
-  env: string;
+  /** @default backup.env of .doodba-ops.yaml, else "prod" */
+  env?: string;
   db?: string;
   filestore?: string | false;
   tag?: string[];
@@ -81,7 +82,8 @@ export interface BackupImportCliOptions extends RepoCliOptions {
   tag?: string[];
 }
 export interface BackupScheduleCliOptions {
-  env: string;
+  /** @default backup.env of .doodba-ops.yaml, else "prod" */
+  env?: string;
   systemd?: boolean;
   cron?: boolean;
   at?: string;
@@ -96,8 +98,8 @@ export interface BackupScheduleCliOptions {
   yes?: boolean;
 }
 
-const repoOpt = (): Option => new Option("--repo <url>", "backup repository: a directory, file:///path or s3://bucket/prefix?endpoint=...&region=... (default: $DOODBA_OPS_REPO)");
-const identityOpt = (): Option => new Option("-i, --identity-file <path>", "age identity file to decrypt an encrypted repository (default: $DOODBA_OPS_AGE_IDENTITY_FILE, or the key in $DOODBA_OPS_AGE_IDENTITY)");
+const repoOpt = (): Option => new Option("--repo <url>", "backup repository: a directory, file:///path or s3://bucket/prefix?endpoint=...&region=... (default: $DOODBA_OPS_REPO, else backup.repo of .doodba-ops.yaml)");
+const identityOpt = (): Option => new Option("-i, --identity-file <path>", "age identity file to decrypt an encrypted repository (default: $DOODBA_OPS_AGE_IDENTITY_FILE, the key in $DOODBA_OPS_AGE_IDENTITY, else backup.identity-file of .doodba-ops.yaml)");
 const formatOpt = (): Option => new Option("--format <format>", "output format").choices(["human", "json"]).default("human");
 const keepOpts = (c: Command): Command =>
   c
@@ -130,7 +132,7 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
     .command("create")
     .description("Back up an Odoo database and its filestore into the repository")
     .argument("[dir]", "Doodba project directory: database and filestore from its environment (omit with --db and --filestore)")
-    .option("-e, --env <name>", "environment of the project", "prod")
+    .option("-e, --env <name>", "environment of the project (default: backup.env of .doodba-ops.yaml, else prod)")
     .addOption(repoOpt())
     .addOption(identityOpt())
     .option("--db <url>", "database URL, postgres://user:password@host:port/dbname (default: the project's db service, or PG* variables)")
@@ -170,7 +172,7 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
     .description("Restore a snapshot following Odoo's steps; over an existing database only with --force and a confirmation")
     .argument("<id>", "snapshot id (prefix or `latest`)")
     .argument("[dir]", "Doodba project directory: target server and filestore volume from its environment")
-    .option("-e, --env <name>", "environment of the project (with [dir])", "prod")
+    .option("-e, --env <name>", "environment of the project (with [dir]; default: backup.env of .doodba-ops.yaml, else prod)")
     .addOption(repoOpt())
     .addOption(identityOpt())
     .option("--db <url>", "target server as postgres://user:password@host:port[/maintenance db]; the database restored is the snapshot's, or --as (default: the project's db service, or PG*)")
@@ -244,7 +246,7 @@ export function addBackupCommand(program: Command, platform: Platform, setExit: 
       .command("schedule")
       .description("Generate what runs the backup every day: a compose service (default), a systemd timer (--systemd) or a cron entry (--cron), with retention and a failure hook")
       .argument("[dir]", "Doodba project directory", ".")
-      .option("-e, --env <name>", "environment to back up", "prod")
+      .option("-e, --env <name>", "environment to back up (default: backup.env of .doodba-ops.yaml, else prod)")
       .option("--systemd", "a systemd service + timer for the host instead of a compose service")
       .option("--cron", "an /etc/cron.d entry for the host instead of a compose service")
       .option("--at <HH:MM>", "time of day (UTC; host time for --cron)", "02:30")

@@ -14,6 +14,7 @@ import { loadProject } from "../../project/index.js";
 import type { Progress, ProgressSink, SnapshotManifest } from "../../backup/types.js";
 import { dbFromEnviron, dbFromProject, filestoreFromPath, filestoreFromProject, locateVolume, maskUrl, odooUnaccent, parseDbUrl, type DbSource, type FilestoreSource } from "../../backup/sources.js";
 import { parseRetention, planSchedule, type ScheduleMode } from "../../backup/schedule.js";
+import { loadBackupConfig, type BackupConfig } from "../../backup/config.js";
 import { applyPlan, hasWork, planChanges, renderChanges } from "../../generate/fileplan.js";
 import type {
   BackupCreateCliOptions,
@@ -31,21 +32,24 @@ import type {
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-/** Repository URL from the flag or DOODBA_OPS_REPO. @throws UserError when neither is set. */
-export function repoUrl(platform: Platform, opts: { repo?: string }): string {
-  const url = opts.repo ?? platform.environ.DOODBA_OPS_REPO;
+/** Repository URL from the flag, DOODBA_OPS_REPO or `backup.repo` of .doodba-ops.yaml. @throws UserError when none is set. */
+export function repoUrl(platform: Platform, opts: { repo?: string }, cfg?: BackupConfig): string {
+  const url = opts.repo ?? platform.environ.DOODBA_OPS_REPO ?? cfg?.repo;
   if (!url) {
     throw new UserError("No backup repository given", {
-      hint: "Pass --repo <dir | file:///path | s3://bucket/prefix?endpoint=...> or set DOODBA_OPS_REPO.",
+      hint: "Pass --repo <dir | file:///path | s3://bucket/prefix?endpoint=...>, set DOODBA_OPS_REPO, or write `backup: {repo: ...}` in the project's .doodba-ops.yaml.",
       next: "doodba-ops backup init --repo /srv/backups/acme --age-identity-file ~/.config/doodba-ops/age.key",
     });
   }
   return url;
 }
 
-/** age identities (AGE-SECRET-KEY-1...) from --identity-file, DOODBA_OPS_AGE_IDENTITY_FILE or DOODBA_OPS_AGE_IDENTITY. */
-export function identities(platform: Platform, opts: { identityFile?: string }): string[] {
-  const file = opts.identityFile ?? platform.environ.DOODBA_OPS_AGE_IDENTITY_FILE;
+/**
+ * age identities (AGE-SECRET-KEY-1...) from --identity-file, DOODBA_OPS_AGE_IDENTITY_FILE,
+ * DOODBA_OPS_AGE_IDENTITY, or `backup.identity-file` of .doodba-ops.yaml, in that order.
+ */
+export function identities(platform: Platform, opts: { identityFile?: string }, cfg?: BackupConfig): string[] {
+  const file = opts.identityFile ?? platform.environ.DOODBA_OPS_AGE_IDENTITY_FILE ?? (platform.environ.DOODBA_OPS_AGE_IDENTITY ? undefined : cfg?.identityFile);
   let text: string | undefined;
   if (file) {
     try {
@@ -159,8 +163,13 @@ async function service(): Promise<typeof BackupService> {
   return await import("../../backup/service.js");
 }
 
-function ctxOf(platform: Platform, opts: RepoCliOptions, progress: ProgressSink) {
-  return { platform, repoUrl: repoUrl(platform, opts), identities: identities(platform, opts), progress, log: (s: string) => platform.stderr(`${s}\n`) };
+/** The `backup:` section of .doodba-ops.yaml in the project directory (the current directory without one). */
+export function backupConfig(platform: Platform, dir?: string): BackupConfig {
+  return loadBackupConfig(platform.fs, dir ?? ".", platform.environ);
+}
+
+function ctxOf(platform: Platform, opts: RepoCliOptions, progress: ProgressSink, cfg: BackupConfig = backupConfig(platform)) {
+  return { platform, repoUrl: repoUrl(platform, opts, cfg), identities: identities(platform, opts, cfg), progress, log: (s: string) => platform.stderr(`${s}\n`) };
 }
 
 function shortId(id: string): string {
@@ -235,9 +244,11 @@ export async function backupInit(platform: Platform, opts: BackupInitCliOptions)
   return 0;
 }
 
-export async function backupCreate(platform: Platform, dir: string | undefined, opts: BackupCreateCliOptions): Promise<number> {
+export async function backupCreate(platform: Platform, dir: string | undefined, cliOpts: BackupCreateCliOptions): Promise<number> {
+  const cfg = backupConfig(platform, dir);
+  const opts = { ...cliOpts, env: cliOpts.env ?? cfg.env ?? "prod" };
   const progress = progressRenderer(platform);
-  const ctx = ctxOf(platform, opts, progress.sink);
+  const ctx = ctxOf(platform, opts, progress.sink, cfg);
   const { db, project } = await resolveDb(platform, dir, opts);
   let filestore: FilestoreSource | undefined;
   if (typeof opts.filestore === "string") filestore = filestoreFromPath(opts.filestore, db.name, (p) => platform.fs.isDirectory(p));
@@ -247,7 +258,7 @@ export async function backupCreate(platform: Platform, dir: string | undefined, 
       hint: "Give the database's filestore folder with --filestore <data_dir>/filestore/<db>, or --no-filestore to back up the database only. A Docker volume's folder is readable by root only.",
     });
   }
-  const tags: Record<string, string> = { ...parseTags(opts.tag) };
+  const tags: Record<string, string> = { ...cfg.tags, ...parseTags(opts.tag) };
   if (project) {
     tags.project ??= posix.basename(project.dir);
     tags.env ??= opts.env;
@@ -258,7 +269,7 @@ export async function backupCreate(platform: Platform, dir: string | undefined, 
   const s = await service();
   ctx.log(`doodba-ops: backing up database ${db.name} (${db.display})${filestore ? ` and filestore ${filestore.path}` : ""} into ${maskUrl(ctx.repoUrl)}`);
   // --jobs alone asks for a parallel dump, which only the directory format does
-  const dumpFormat = opts.dumpFormat ?? (jobs !== undefined ? "directory" : undefined);
+  const dumpFormat = opts.dumpFormat ?? (jobs !== undefined ? "directory" : cfg.dumpFormat === "auto" ? undefined : cfg.dumpFormat);
   const r = await s.createBackup(ctx, { db, filestore, tags, ...(dumpFormat ? { dumpFormat } : {}), ...(jobs !== undefined ? { jobs } : {}) });
   progress.end();
   if (opts.format === "json") json(platform, { snapshot: r.manifest, phases: r.phases });
@@ -345,9 +356,11 @@ async function confirmReplace(platform: Platform, db: string, opts: { yes?: bool
   if (answer.trim() !== db) throw new UserError("Not confirmed; nothing was changed");
 }
 
-export async function backupRestore(platform: Platform, id: string, dir: string | undefined, opts: BackupRestoreCliOptions): Promise<number> {
+export async function backupRestore(platform: Platform, id: string, dir: string | undefined, cliOpts: BackupRestoreCliOptions): Promise<number> {
+  const cfg = backupConfig(platform, dir);
+  const opts = { ...cliOpts, env: cliOpts.env ?? cfg.env ?? "prod" };
   const progress = progressRenderer(platform);
-  const ctx = ctxOf(platform, opts, progress.sink);
+  const ctx = ctxOf(platform, opts, progress.sink, cfg);
   const s = await service();
   const manifest = await s.showBackup(ctx, id);
   const target = opts.as ?? manifest.database?.name ?? manifest.filestore?.db;
@@ -424,14 +437,18 @@ export async function backupVerify(platform: Platform, opts: BackupVerifyCliOpti
 }
 
 export async function backupPrune(platform: Platform, opts: BackupPruneCliOptions): Promise<number> {
+  const cfg = backupConfig(platform);
+  const flags = [opts.keepLast, opts.keepDaily, opts.keepWeekly, opts.keepMonthly].some((v) => v !== undefined);
+  // no --keep-* flag: the retention of .doodba-ops.yaml, as a whole
+  const kept = !flags && cfg.retention ? cfg.retention : undefined;
   const policy = parseRetention({
-    last: intOpt("--keep-last", opts.keepLast) ?? 0,
-    daily: intOpt("--keep-daily", opts.keepDaily) ?? 0,
-    weekly: intOpt("--keep-weekly", opts.keepWeekly) ?? 0,
-    monthly: intOpt("--keep-monthly", opts.keepMonthly) ?? 0,
+    last: kept ? kept.keepLast : (intOpt("--keep-last", opts.keepLast) ?? 0),
+    daily: kept ? kept.keepDaily : (intOpt("--keep-daily", opts.keepDaily) ?? 0),
+    weekly: kept ? kept.keepWeekly : (intOpt("--keep-weekly", opts.keepWeekly) ?? 0),
+    monthly: kept ? kept.keepMonthly : (intOpt("--keep-monthly", opts.keepMonthly) ?? 0),
   });
   const progress = progressRenderer(platform);
-  const ctx = ctxOf(platform, opts, progress.sink);
+  const ctx = ctxOf(platform, opts, progress.sink, cfg);
   const s = await service();
   const plan = await s.planPrune(ctx, { keepLast: policy.last, keepDaily: policy.daily, keepWeekly: policy.weekly, keepMonthly: policy.monthly });
   const lines: string[] = [];
@@ -457,7 +474,7 @@ export async function backupPrune(platform: Platform, opts: BackupPruneCliOption
   const r = await s.applyPrune(ctx, plan);
   progress.end();
   if (opts.format === "json") json(platform, { dryRun: false, ...plan, ...r });
-  else platform.stdout(`${lines.join("\n")}\nRemoved ${plan.remove.length} snapshot${plan.remove.length === 1 ? "" : "s"} and ${r.deletedObjects} objects (${fmtBytes(r.deletedBytes)} freed); ${plan.keep.length} kept.\n`);
+  else platform.stdout(`${lines.join("\n")}\nRemoved ${plan.remove.length} snapshot${plan.remove.length === 1 ? "" : "s"} and ${r.deletedObjects} objects (${fmtBytes(r.deletedBytes)} freed); ${plan.keep.length} kept.${r.result.removedTempFiles ? ` Removed ${r.result.removedTempFiles} temp files left by interrupted backups.` : ""}\n`);
   return 0;
 }
 
@@ -491,12 +508,16 @@ export async function backupImport(platform: Platform, file: string, opts: Backu
   return 0;
 }
 
-export async function backupSchedule(platform: Platform, dir: string, opts: BackupScheduleCliOptions): Promise<number> {
+export async function backupSchedule(platform: Platform, dir: string, cliOpts: BackupScheduleCliOptions): Promise<number> {
+  const cfg = backupConfig(platform, dir);
+  const opts = { ...cliOpts, env: cliOpts.env ?? cfg.env ?? "prod" };
   if (opts.systemd && opts.cron) throw new UserError("--systemd and --cron cannot be combined: choose one");
   const mode: ScheduleMode = opts.systemd ? "systemd" : opts.cron ? "cron" : "compose";
   const project = loadProject(dir, { platform, envs: [opts.env] });
   const hostDir = opts.hostDir ? posix.resolve(opts.hostDir) : project.dir;
-  const repo = opts.repo ?? platform.environ.DOODBA_OPS_REPO;
+  const repo = opts.repo ?? platform.environ.DOODBA_OPS_REPO ?? cfg.repo;
+  const flags = [opts.keepLast, opts.keepDaily, opts.keepWeekly, opts.keepMonthly].some((v) => v !== undefined);
+  const kept = !flags && cfg.retention ? cfg.retention : undefined;
   const sched = planSchedule(project, {
     env: opts.env,
     mode,
@@ -504,12 +525,14 @@ export async function backupSchedule(platform: Platform, dir: string, opts: Back
     repo,
     hostDir,
     onFailure: opts.onFailure,
-    retention: {
-      last: intOpt("--keep-last", opts.keepLast),
-      daily: intOpt("--keep-daily", opts.keepDaily),
-      weekly: intOpt("--keep-weekly", opts.keepWeekly),
-      monthly: intOpt("--keep-monthly", opts.keepMonthly),
-    },
+    retention: kept
+      ? { last: kept.keepLast, daily: kept.keepDaily, weekly: kept.keepWeekly, monthly: kept.keepMonthly }
+      : {
+          last: intOpt("--keep-last", opts.keepLast),
+          daily: intOpt("--keep-daily", opts.keepDaily),
+          weekly: intOpt("--keep-weekly", opts.keepWeekly),
+          monthly: intOpt("--keep-monthly", opts.keepMonthly),
+        },
   });
   const changes = planChanges(platform.fs, project.dir, sched.plan);
   const edits = changes.filter((c) => c.action === "update");
