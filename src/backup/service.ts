@@ -17,7 +17,7 @@ import { UserError } from "../errors.js";
 import type { Platform } from "../platform/index.js";
 import { VERSION } from "../version.js";
 import { openStore } from "./stores/index.js";
-import { backupFilestore, generateKey, initRepo, openRepo, recipientOf, type PruneResult, type SnapshotSummary, type Repo, type RetentionPlan, type RetentionPolicy, type VerifyReport } from "./repo/index.js";
+import { backupFilestore, scanFilestore, generateKey, initRepo, openRepo, recipientOf, type FilestoreScan, type PruneResult, type SnapshotSummary, type Repo, type RetentionPlan, type RetentionPolicy, type VerifyReport } from "./repo/index.js";
 import { dumpDatabase, type DirectoryDump, type DumpInfo } from "./odoo/dump.js";
 import { filesOf, joinPath, type BackupPlatform } from "./odoo/files.js";
 import type { PgConn } from "./odoo/conn.js";
@@ -181,6 +181,13 @@ export interface CreateResult {
 
 const since = (t: number): number => Math.round((Date.now() - t) / 10) / 100;
 
+/**
+ * An incremental filestore pass that reads at most this much runs before the dump is read rather
+ * than beside it (createBackup): it is over in a second or two, and on two cores it took 3x longer
+ * while the dump was being hashed on the same thread (bench/README.md).
+ */
+export const SERIAL_FILESTORE_MAX_BYTES = 128 << 20;
+
 export async function createBackup(ctx: BackupContext, opts: CreateOptions): Promise<CreateResult> {
   const started = Date.now();
   const repo = await open(ctx);
@@ -202,11 +209,11 @@ export async function createBackup(ctx: BackupContext, opts: CreateOptions): Pro
       const cpus = availableParallelism();
       const format = opts.dumpFormat ?? chooseDumpFormat({ cpus, dbBytes: cpus >= DIRECTORY_DUMP_MIN_CPUS ? await databaseBytes(platform, opts.db) : undefined });
       // Started once the database snapshot is exported: every attachment row the dump holds has its file.
-      const startFilestore = () =>
+      const startFilestore = (scan?: FilestoreScan) =>
         opts.filestore
           ? (async () => {
-              const t = Date.now();
-              const r = await backupFilestore(repo, opts.filestore?.path ?? "", previous?.filestore?.files, ctx.progress);
+              const t = Date.now() - (scan ? scan.seconds * 1000 : 0);
+              const r = await backupFilestore(repo, opts.filestore?.path ?? "", previous?.filestore?.files, ctx.progress, scan);
               phases.filestore = since(t);
               return r;
             })()
@@ -251,10 +258,22 @@ export async function createBackup(ctx: BackupContext, opts: CreateOptions): Pro
         }
       } else {
         const dump = await dumpDatabase(platform, pgConn(opts.db), { db: opts.db.name, format: "custom", compressLevel: 0, progress: ctx.progress });
-        // The snapshot is exported: list the filestore now, while the dump streams.
-        fsWork = startFilestore();
-        fsWork?.catch(() => dump.abort());
+        // The snapshot is exported: the filestore is listed now. A small incremental pass (little
+        // new since the previous snapshot) runs before the dump is read: pg_dump waits on its pipe
+        // meanwhile (its snapshot is taken), so the pass does not share the CPU with the dump's
+        // hashing. A large one (a first backup) overlaps with the dump.
         let dumpRef;
+        try {
+          if (opts.filestore && previous?.filestore) {
+            const scan = await scanFilestore(opts.filestore.path, previous.filestore.files);
+            fsWork = startFilestore(scan);
+            if (scan.changedBytes <= SERIAL_FILESTORE_MAX_BYTES) await fsWork;
+          } else fsWork = startFilestore();
+        } catch (e) {
+          dump.abort();
+          throw e;
+        }
+        fsWork?.catch(() => dump.abort());
         try {
           dumpRef = await repo.putObject(dump.stream);
         } catch (e) {
@@ -491,10 +510,12 @@ async function materializeDirectoryDump(platform: BackupPlatform, repo: Repo, d:
 /** Custom dumps from this size are restored with pg_restore -j (spooled to a temp file). */
 export const SPOOL_MIN_BYTES = 64 << 20;
 /**
- * Parallel pg_restore jobs for large dumps, unless --jobs says otherwise: one core stays for the
- * filestore, which is restored at the same time; on two cores or fewer the dump streams (one job).
+ * Parallel pg_restore jobs for large dumps, unless --jobs says otherwise: as many as cores, 2 to 4.
+ * Even on two cores, with the filestore written at the same time, two jobs won: a restore is
+ * partly waiting on I/O (WAL fsyncs), and a second job fills those waits (bench/README.md:
+ * database phase 13.9 s -> 11.3 s alone, whole restore 22.9 s -> 19.4 s).
  */
-export const DEFAULT_RESTORE_JOBS = Math.min(4, Math.max(1, availableParallelism() - 1));
+export const DEFAULT_RESTORE_JOBS = Math.min(4, Math.max(2, availableParallelism()));
 
 export interface RestorePlan {
   manifest: SnapshotManifest;
@@ -553,7 +574,8 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
   const writer = plan.filestoreDir && m.filestore ? await openFilestoreWriter(platform, { dir: plan.filestoreDir, force: opts.force, verifySha1: false }) : undefined;
   let fsDone: Promise<void> | undefined;
   const phases: Record<string, number> = {};
-  if (writer) {
+  const startFilestore = (): void => {
+    if (!writer) return;
     const tFs = Date.now();
     // Memory: every object being read holds up to two chunks (one prefetched); the budget bounds
     // the chunks of all files in flight, like the backup side.
@@ -577,23 +599,43 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
       phases.filestore = since(tFs);
     });
     fsDone.catch(() => undefined);
-  }
-  // pg_restore -j needs a seekable file: a large custom dump is spooled to a temp file first (the
-  // time it takes is won back by building indexes in parallel); small ones stream.
-  // A directory dump is always fetched into a temp dir, so it is restored in parallel whatever its size.
-  const jobs = opts.jobs ?? (m.database.format === "directory" || (m.database.format === "custom" && (m.database.files[0]?.object.size ?? 0) >= SPOOL_MIN_BYTES) ? DEFAULT_RESTORE_JOBS : 1);
-  const opened = await restoreSource(platform, repo, m.database, ctx.progress);
-  let spool: { cleanup: () => Promise<void> } | undefined = opened;
-  let source = opened.source;
-  if (jobs > 1 && source.format === "custom" && "stream" in source) {
-    ctx.progress({ phase: "spool dump" });
-    const spooled = await spoolToFile(platform, source.stream);
-    spool = spooled;
-    source = { format: "custom", path: spooled.path };
-  }
+  };
+  // A large custom dump is spooled to a temp file before anything else starts, then pg_restore
+  // reads that file by itself while the filestore is written. Streamed instead, the dump is fed
+  // by this process's one thread, which the filestore keeps busy: on two cores pg_restore then
+  // waited for its input and the database phase took 1.5x as long (bench/README.md). A seekable
+  // file also allows pg_restore -j. Small dumps stream; a directory dump is always fetched into
+  // a temp dir, so it is restored in parallel whatever its size.
+  const dumpSize = m.database.files.reduce((a, f) => a + f.object.size, 0);
+  const spoolDump = m.database.format === "custom" && dumpSize >= SPOOL_MIN_BYTES;
+  const jobs = opts.jobs ?? (m.database.format === "directory" || spoolDump ? DEFAULT_RESTORE_JOBS : 1);
+  const cleanups: (() => Promise<void>)[] = [];
   let fsResult: FilestoreRestoreResult | undefined;
-  const tDb = Date.now();
+  let tDb = Date.now();
   try {
+    // inside the try: a failure to fetch or spool the dump aborts the filestore being staged too
+    const opened = await restoreSource(platform, repo, m.database, ctx.progress);
+    cleanups.push(opened.cleanup);
+    let source = opened.source;
+    if ((spoolDump || jobs > 1) && source.format === "custom" && "stream" in source) {
+      ctx.progress({ phase: "spool dump", totalBytes: dumpSize });
+      const t = Date.now();
+      try {
+        const spooled = await spoolToFile(platform, source.stream);
+        cleanups.push(spooled.cleanup);
+        source = { format: "custom", path: spooled.path };
+        phases.spool = since(t);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== "ENOSPC" && code !== "EDQUOT" && code !== "EROFS") throw e;
+        // no room for the spool file: stream it after all (one pg_restore job)
+        if ("stream" in source) source.stream.destroy();
+        ctx.log(`doodba-ops: warning: no room to spool the ${Math.round(dumpSize / 1048576)} MiB dump in the temp dir (${code}); streaming it to pg_restore instead (set TMPDIR to a roomier folder to spool it)`);
+        source = (await restoreSource(platform, repo, m.database, ctx.progress)).source;
+      }
+    }
+    startFilestore();
+    tDb = Date.now();
     const r = await restoreDatabase(platform, pgConn(plan.server), source, {
       db: plan.target,
       force: opts.force,
@@ -630,7 +672,7 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
     if (e instanceof Error) e.message = maskSecrets(maskUrl(e.message), [plan.server.env.PGPASSWORD]);
     throw e;
   } finally {
-    await spool?.cleanup().catch(() => undefined);
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
 }
 

@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { havePostgres, startPostgres, type PgCluster } from "../harness/postgres.js";
 import { ODOO17, REPO_ROOT } from "../helpers/project.js";
+import type { ObjectRef } from "../../src/backup/types.js";
 
 const BIN = join(REPO_ROOT, "bin", "doodba-ops.js");
 const PASSWORD = "Sup3r-s3cret-pw";
@@ -312,6 +313,27 @@ describe.skipIf(!HAVE)("doodba-ops backup, end to end on the real Odoo 17 databa
     const again = ok(["backup", "create", "--db", dbUrl("acme"), "--filestore", big]);
     expect(again.stdout).toMatch(/Snapshot [0-9a-f]+ created/);
     expect(JSON.parse(ok(["backup", "list", "--format", "json"]).stdout)).toHaveLength(before + 1);
+  });
+
+  it("GIVEN a damaged dump object WHEN restore --jobs 2 (the dump is spooled first) THEN it fails before anything is swapped in: no database, no temp database, no filestore, no staging folder", () => {
+    const m = JSON.parse(ok(["backup", "show", second, "--files", "--format", "json"]).stdout);
+    const ref = m.database.files[0].object as ObjectRef;
+    const hash = ref.chunks?.[0]?.hash ?? ref.hash;
+    const obj = join(repo, "objects", hash.slice(0, 2), hash);
+    const saved = readFileSync(obj);
+    chmodSync(obj, 0o644);
+    try {
+      const b = Buffer.from(saved);
+      b[b.length - 20] = (b[b.length - 20] ?? 0) ^ 0xff;
+      writeFileSync(obj, b);
+      const r = cli(["backup", "restore", second, "--db", dbUrl("postgres"), "--as", "acme_broken", "--data-dir", dataDir, "--jobs", "2"]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(hash);
+      expect(databases().filter((d) => d.startsWith("acme_broken"))).toEqual([]);
+      expect(readdirSync(join(dataDir, "filestore")).filter((n) => n.includes("acme_broken"))).toEqual([]);
+    } finally {
+      writeFileSync(obj, saved);
+    }
   });
 
   it("GIVEN one corrupted object WHEN verify --read-data THEN exit 1 naming the object and what it holds", () => {

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { FilestoreEntry, ProgressSink } from "../types.js";
-import { fileStream, readSmallFile, walkFiles, writeFileAtomic, mkdirp } from "../stores/fsio.js";
+import { fileStream, readSmallFile, walkFiles, writeFileAtomic, mkdirp, type WalkResult } from "../stores/fsio.js";
 import { mapLimit } from "./limit.js";
 import { isSafeRelativePath, type Repo } from "./repo.js";
 
@@ -46,17 +46,50 @@ function throttled(progress: ProgressSink | undefined, everyMs = 100): ProgressS
   };
 }
 
+/** What a backup of a filestore will have to read: the walk, compared with the previous snapshot. */
+export interface FilestoreScan {
+  dir: string;
+  files: WalkResult["files"];
+  skipped: string[];
+  totalBytes: number;
+  /** Files (and their bytes) that are new or changed since `previous`, i.e. that must be read. */
+  changedFiles: number;
+  changedBytes: number;
+  previous: Map<string, FilestoreEntry>;
+  seconds: number;
+}
+
+/** Walks `dir` and compares it with the previous snapshot's entries (path, size, mtime), reading no file. */
+export async function scanFilestore(dir: string, previous?: readonly FilestoreEntry[]): Promise<FilestoreScan> {
+  const started = Date.now();
+  const { files, skipped } = await walkFiles(dir);
+  const prev = new Map((previous ?? []).map((e) => [e.path, e]));
+  let totalBytes = 0;
+  let changedFiles = 0;
+  let changedBytes = 0;
+  for (const f of files) {
+    totalBytes += f.size;
+    const p = prev.get(f.path);
+    if (!p || p.size !== f.size || p.mtimeMs !== f.mtimeMs || p.object.size !== f.size) {
+      changedFiles++;
+      changedBytes += f.size;
+    }
+  }
+  return { dir, files, skipped, totalBytes, changedFiles, changedBytes, previous: prev, seconds: (Date.now() - started) / 1000 };
+}
+
 /**
  * Backs up every regular file under `dir` (sorted by path). `previous` is the previous snapshot's
  * file list of the same filestore; matching files are not read. Hashing, compression, encryption and
- * upload run `repo.concurrency` files at a time within the repository's memory budget.
+ * upload run `repo.concurrency` files at a time within the repository's memory budget. A scan made
+ * beforehand ({@link scanFilestore}) may be passed instead of walking again.
  */
-export async function backupFilestore(repo: Repo, dir: string, previous?: readonly FilestoreEntry[], progress?: ProgressSink): Promise<FilestoreBackup> {
-  const started = Date.now();
+export async function backupFilestore(repo: Repo, dir: string, previous?: readonly FilestoreEntry[], progress?: ProgressSink, scanned?: FilestoreScan): Promise<FilestoreBackup> {
+  const started = Date.now() - (scanned ? scanned.seconds * 1000 : 0);
   const before = { ...repo.counters };
-  const { files, skipped } = await walkFiles(dir);
-  const totalBytes = files.reduce((a, f) => a + f.size, 0);
-  const prev = new Map((previous ?? []).map((e) => [e.path, e]));
+  const scan = scanned ?? (await scanFilestore(dir, previous));
+  const { files, skipped, totalBytes } = scan;
+  const prev = scan.previous;
   // a first backup makes many new objects: one listing beats one existence check per object
   if (prev.size === 0) await repo.preloadIndex();
   const report = throttled(progress);

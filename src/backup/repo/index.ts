@@ -11,8 +11,8 @@
  */
 export { initRepo, openRepo, Repo, objectKey, validateManifest, summarize, manifestObjects, isSafeRelativePath, CONFIG_KEY, DEFAULT_CHUNK_SIZE } from "./repo.js";
 export type { RepoOptions, InitOptions, RepoCounters, SnapshotSummary, VerifyReport, ObjectProblem, PruneOptions, PruneResult } from "./repo.js";
-export { backupFilestore, restoreFilestore } from "./filestore.js";
-export type { FilestoreBackup, FilestoreStats } from "./filestore.js";
+export { backupFilestore, restoreFilestore, scanFilestore } from "./filestore.js";
+export type { FilestoreBackup, FilestoreStats, FilestoreScan } from "./filestore.js";
 export { planRetention, isoWeek } from "./retention.js";
 export type { RetentionPolicy, RetentionPlan, RetentionInput } from "./retention.js";
 export { LOCK_KEY, RepoLock } from "./lock.js";
