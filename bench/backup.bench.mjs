@@ -426,7 +426,7 @@ async function measure(meta) {
       doodbaOps: {
         fullBackup: { seconds: r2(full.seconds), phases: fullJson.phases, peakRssMiB: r2(full.peakRssMiB), repositoryBytes: repoBytes, stats: fullJson.snapshot.stats },
         secondBackup: { seconds: r2(second.seconds), phases: secondJson.phases, peakRssMiB: r2(second.peakRssMiB), changedFiles: n, changedBytes: added, stats: secondJson.snapshot.stats },
-        restore: { seconds: r2(restore.seconds), peakRssMiB: r2(restore.peakRssMiB) },
+        restore: { seconds: r2(restore.seconds), phases: restoreJson.phases, peakRssMiB: r2(restore.peakRssMiB) },
       },
     };
     const fullRatio = full.seconds / baseline.total;

@@ -45,12 +45,12 @@ export interface BackupContext {
 
 /**
  * Plaintext bytes in flight in the repository (chunks being hashed, compressed, encrypted,
- * stored). Each chunk briefly exists three times (plain, compressed, encrypted), and the dump and
- * the filestore share it; glibc keeps freed chunks mapped, so RSS grows well past the budget:
- * 16 MiB (two 8 MiB chunks) keeps the process under 200 MB on the benchmark (bench/README.md)
- * at no measurable cost in speed. DOODBA_OPS_MEMORY_BUDGET_MIB overrides it.
+ * stored). Each chunk briefly exists two or three times (plain, compressed, encrypted, in pooled
+ * buffers where possible), and the dump and the filestore share it. 8 MiB (eight 1 MiB chunks)
+ * backed up the benchmark as fast as 16 MiB did, with a peak RSS 6 MB lower (bench/README.md).
+ * DOODBA_OPS_MEMORY_BUDGET_MIB overrides it.
  */
-export const MEMORY_BUDGET = 16 << 20;
+export const MEMORY_BUDGET = 8 << 20;
 
 async function open(ctx: BackupContext, opts: { needRead?: boolean } = {}): Promise<Repo> {
   const store = openStore(ctx.repoUrl, { environ: ctx.platform.environ });

