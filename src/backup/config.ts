@@ -25,9 +25,9 @@
  * a UserError at file:line:col (exit 2).
  */
 import { isAbsolute, join, resolve } from "node:path";
-import { LineCounter, isMap, isScalar, parseDocument } from "yaml";
-import type { Node, Pair, YAMLMap } from "yaml";
-import { UserError, type SourcePos } from "../errors.js";
+import { isScalar } from "yaml";
+import { CONFIG_FILES, findConfigFile, isNullNode, mapOf, oneOf, pairs, readSection, type PosOf } from "../project/config-section.js";
+import { UserError } from "../errors.js";
 import type { Fs } from "../platform/fs.js";
 
 export interface BackupRetentionConfig {
@@ -51,7 +51,6 @@ export interface BackupConfig {
   dumpFormat?: "auto" | "custom" | "directory";
 }
 
-const FILES = [".doodba-ops.yaml", ".doodba-ops.yml"];
 
 /** camelCase spellings accepted for the kebab-case keys. */
 const ALIASES: Record<string, string> = {
@@ -72,31 +71,15 @@ export function emptyBackupConfig(): BackupConfig {
  * @throws UserError at file:line:col for invalid YAML, unknown keys and invalid values.
  */
 export function loadBackupConfig(fs: Fs, dir: string, environ: Record<string, string | undefined> = {}): BackupConfig {
-  for (const f of FILES) {
-    const p = join(dir, f);
-    if (fs.exists(p)) return parseBackupConfig(fs.readText(p), f, { baseDir: resolve(dir), home: environ.HOME });
-  }
-  return emptyBackupConfig();
+  const found = findConfigFile(fs, dir);
+  return found ? parseBackupConfig(found.text, found.name, { baseDir: resolve(dir), home: environ.HOME }) : emptyBackupConfig();
 }
 
-export function parseBackupConfig(text: string, file = FILES[0] ?? ".doodba-ops.yaml", opts: { baseDir?: string; home?: string } = {}): BackupConfig {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const posOf = (node: unknown): SourcePos => {
-    const p = lc.linePos((node as Node | null)?.range?.[0] ?? 0);
-    return { file, line: Math.max(1, p.line), col: Math.max(1, p.col) };
-  };
-  const err = doc.errors[0];
-  if (err) {
-    const p = lc.linePos(err.pos[0]);
-    throw new UserError(`${file} is not valid YAML: ${err.message.split("\n")[0] ?? ""}`, { pos: { file, line: p.line, col: p.col }, hint: "Fix the YAML syntax (indentation, a missing colon or quote)." });
-  }
+export function parseBackupConfig(text: string, file: string = CONFIG_FILES[0], opts: { baseDir?: string; home?: string } = {}): BackupConfig {
+  const { node, posOf } = readSection(text, file, "backup", "Fix the YAML syntax (indentation, a missing colon or quote).");
   const cfg: BackupConfig = { ...emptyBackupConfig(), file };
-  const root = doc.contents;
-  if (!isMap(root)) return cfg;
-  const section = root.items.find((p) => isScalar(p.key) && p.key.value === "backup");
-  if (!section || isNullNode(section.value)) return cfg;
-  const keys = pairs(mapOf(section.value, "backup", posOf), ["repo", "identity-file", "env", "retention", "tags", "dump-format"], "backup", posOf);
+  if (node === undefined) return cfg;
+  const keys = pairs(mapOf(node, "backup", posOf), ["repo", "identity-file", "env", "retention", "tags", "dump-format"], "backup", posOf, ALIASES);
 
   const repo = keys.get("repo")?.value;
   if (!isNullNode(repo)) {
@@ -121,7 +104,7 @@ export function parseBackupConfig(text: string, file = FILES[0] ?? ".doodba-ops.
 
   const retention = keys.get("retention")?.value;
   if (!isNullNode(retention)) {
-    const r = pairs(mapOf(retention, "backup.retention", posOf), ["keep-last", "keep-daily", "keep-weekly", "keep-monthly"], "backup.retention", posOf);
+    const r = pairs(mapOf(retention, "backup.retention", posOf), ["keep-last", "keep-daily", "keep-weekly", "keep-monthly"], "backup.retention", posOf, ALIASES);
     const n = (k: string): number => {
       const node = r.get(k)?.value;
       if (isNullNode(node)) return 0;
@@ -145,35 +128,12 @@ export function parseBackupConfig(text: string, file = FILES[0] ?? ".doodba-ops.
   return cfg;
 }
 
-type PosOf = (n: unknown) => SourcePos;
-
-function isNullNode(n: unknown): boolean {
-  return n === null || n === undefined || (isScalar(n) && n.value === null);
-}
-
-function mapOf(n: unknown, where: string, posOf: PosOf): YAMLMap {
-  if (!isMap(n)) throw new UserError(`${where} must be a mapping (key: value lines)`, { pos: posOf(n) });
-  return n;
-}
-
-function pairs(m: YAMLMap, allowed: string[], where: string, posOf: PosOf): Map<string, Pair> {
-  const out = new Map<string, Pair>();
-  for (const p of m.items) {
-    const raw = isScalar(p.key) ? String(p.key.value) : "";
-    const key = ALIASES[raw] ?? raw;
-    if (!allowed.includes(key)) throw new UserError(`Unknown key "${raw}" in ${where}`, { pos: posOf(p.key), hint: `Valid keys: ${allowed.join(", ")}.` });
-    if (out.has(key)) throw new UserError(`${where}.${key} is given twice (${key} and its camelCase spelling)`, { pos: posOf(p.key) });
-    out.set(key, p);
-  }
-  return out;
-}
-
 /** A string value taken as written; `${VAR}` is refused (nothing in this file is interpolated). */
 function literal(n: unknown, where: string, posOf: PosOf, envVar?: string): string {
   if (!isScalar(n) || (typeof n.value !== "string" && typeof n.value !== "number") || String(n.value) === "") throw new UserError(`${where} must be a non-empty string`, { pos: posOf(n) });
   const v = String(n.value);
   if (/\$\{?[A-Za-z_]/.test(v)) {
-    throw new UserError(`${where} contains a variable (${v.match(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/)?.[0] ?? "$"}), which ${FILES[0]} does not expand`, {
+    throw new UserError(`${where} contains a variable (${v.match(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/)?.[0] ?? "$"}), which ${CONFIG_FILES[0]} does not expand`, {
       pos: posOf(n),
       hint: envVar ? `Write the value itself, or leave it out here and set ${envVar} in the environment (it takes precedence over this file).` : "Write the value itself.",
     });
@@ -181,8 +141,3 @@ function literal(n: unknown, where: string, posOf: PosOf, envVar?: string): stri
   return v;
 }
 
-function oneOf<T extends string>(n: unknown, where: string, valid: readonly T[], posOf: PosOf): T {
-  const v = isScalar(n) ? n.value : undefined;
-  if (typeof v === "string" && (valid as readonly string[]).includes(v)) return v as T;
-  throw new UserError(`Invalid value ${JSON.stringify(v ?? null)} for ${where}`, { pos: posOf(n), hint: `Valid values: ${valid.join(" | ")}.` });
-}

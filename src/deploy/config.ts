@@ -25,10 +25,9 @@
  *
  * Every mistake is a UserError at file:line:col.
  */
-import { join } from "node:path";
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from "yaml";
-import type { Node, Pair, YAMLMap } from "yaml";
-import { UserError, type SourcePos } from "../errors.js";
+import { isScalar, isSeq } from "yaml";
+import { findConfigFile, isNullNode, mapOf, oneOf, pairs, readSection, type PosOf } from "../project/config-section.js";
+import { UserError } from "../errors.js";
 import type { Fs } from "../platform/fs.js";
 
 export interface SmokeTest {
@@ -66,34 +65,16 @@ export function emptyDeployConfig(): DeployConfig {
   return { healthPath: "/web/health", healthTimeout: DEFAULT_HEALTH_TIMEOUT, smoke: [] };
 }
 
-const FILES = [".doodba-ops.yaml", ".doodba-ops.yml"];
-
 export function loadDeployConfig(fs: Fs, dir: string): DeployConfig {
-  for (const f of FILES) {
-    const p = join(dir, f);
-    if (fs.exists(p)) return parseDeployConfig(fs.readText(p), f);
-  }
-  return emptyDeployConfig();
+  const found = findConfigFile(fs, dir);
+  return found ? parseDeployConfig(found.text, found.name) : emptyDeployConfig();
 }
 
 export function parseDeployConfig(text: string, file = ".doodba-ops.yaml"): DeployConfig {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const posOf = (node: unknown): SourcePos => {
-    const p = lc.linePos((node as Node | null)?.range?.[0] ?? 0);
-    return { file, line: Math.max(1, p.line), col: Math.max(1, p.col) };
-  };
-  const err = doc.errors[0];
-  if (err) {
-    const p = lc.linePos(err.pos[0]);
-    throw new UserError(`${file} is not valid YAML: ${err.message.split("\n")[0] ?? ""}`, { pos: { file, line: p.line, col: p.col } });
-  }
+  const { node, posOf } = readSection(text, file, "deploy");
   const cfg: DeployConfig = { ...emptyDeployConfig(), file };
-  const root = doc.contents;
-  if (!isMap(root)) return cfg;
-  const section = root.items.find((p) => isScalar(p.key) && p.key.value === "deploy");
-  if (!section || isNullNode(section.value)) return cfg;
-  const m = mapOf(section.value, "deploy", posOf);
+  if (node === undefined) return cfg;
+  const m = mapOf(node, "deploy", posOf);
   const keys = pairs(m, ["update", "update-command", "strategy", "backup", "restore-on-failure", "health", "proxy", "smoke", "swarm"], "deploy", posOf);
 
   const update = keys.get("update")?.value;
@@ -163,27 +144,6 @@ export function parseDeployConfig(text: string, file = ".doodba-ops.yaml"): Depl
   return cfg;
 }
 
-type PosOf = (n: unknown) => SourcePos;
-
-function isNullNode(n: unknown): boolean {
-  return n === null || n === undefined || (isScalar(n) && n.value === null);
-}
-
-function mapOf(n: unknown, where: string, posOf: PosOf): YAMLMap {
-  if (!isMap(n)) throw new UserError(`${where} must be a mapping (key: value lines)`, { pos: posOf(n) });
-  return n;
-}
-
-function pairs(m: YAMLMap, allowed: string[], where: string, posOf: PosOf): Map<string, Pair> {
-  const out = new Map<string, Pair>();
-  for (const p of m.items) {
-    const key = isScalar(p.key) ? String(p.key.value) : "";
-    if (!allowed.includes(key)) throw new UserError(`Unknown key "${key}" in ${where}`, { pos: posOf(p.key), hint: `Valid keys: ${allowed.join(", ")}.` });
-    out.set(key, p);
-  }
-  return out;
-}
-
 function str(n: unknown, where: string, posOf: PosOf): string {
   if (!isScalar(n) || (typeof n.value !== "string" && typeof n.value !== "number")) throw new UserError(`${where} must be a string`, { pos: posOf(n) });
   return String(n.value);
@@ -206,8 +166,3 @@ function urlPath(n: unknown, where: string, posOf: PosOf): string {
   return v;
 }
 
-function oneOf<T extends string>(n: unknown, where: string, valid: readonly T[], posOf: PosOf): T {
-  const v = isScalar(n) ? n.value : undefined;
-  if (typeof v === "string" && (valid as readonly string[]).includes(v)) return v as T;
-  throw new UserError(`Invalid value ${JSON.stringify(v ?? null)} for ${where}`, { pos: posOf(n), hint: `Valid values: ${valid.join(" | ")}.` });
-}

@@ -13,13 +13,13 @@
  * exit 2 with the command that starts it. Skipped (with the reason) only when no engine runs.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { nodePlatform } from "../../src/platform/index.js";
+import { fileHashes, rowCounts as countRows } from "../helpers/backup.js";
 import { ODOO17 } from "../helpers/project.js";
 import { buildImages, cleanup, docker, ensureDocker, releaseSync, trackProject, waitFor } from "../harness/docker.js";
 
@@ -63,34 +63,13 @@ function psql(db: string, sql: string): string {
   return docker(["exec", "-i", container(), "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", "odoo", "-d", db], { input: sql });
 }
 
-/** Exact count(*) of every table of the user schemas (ONLY: ir_actions has inheriting tables). */
-function rowCounts(db: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  const rows = psql(
-    db,
-    `SELECT schemaname || '.' || relname, (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', schemaname, relname), false, true, '')))[1]::text
-       FROM pg_stat_user_tables ORDER BY 1;`,
-  );
-  for (const line of rows.trim().split("\n").filter(Boolean)) {
-    const [t, n] = line.split("|");
-    out[t ?? ""] = Number(n);
-  }
-  return out;
-}
+const rowCounts = (db: string): Record<string, number> => countRows(psql, db);
+
 
 function databases(): string[] {
   return psql("postgres", "SELECT datname FROM pg_database ORDER BY 1;").trim().split("\n");
 }
 
-function fileHashes(dir: string, prefix = ""): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) Object.assign(out, fileHashes(dir, rel));
-    else out[rel] = createHash("sha256").update(readFileSync(join(dir, rel))).digest("hex");
-  }
-  return out;
-}
 
 function compose(dir: string, ...args: string[]): void {
   const v2 = spawnSync("docker", ["compose", "version"], { stdio: "ignore" }).status === 0;

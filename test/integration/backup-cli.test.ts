@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { havePostgres, startPostgres, type PgCluster } from "../harness/postgres.js";
+import { fileHashes, rowCounts as countRows, tableChecksum } from "../helpers/backup.js";
 import { ODOO17, REPO_ROOT } from "../helpers/project.js";
 import type { ObjectRef } from "../../src/backup/types.js";
 
@@ -56,37 +57,11 @@ function ok(args: string[], extraEnv: Record<string, string> = {}): Run {
 }
 
 const dbUrl = (db: string): string => `postgres://postgres:${PASSWORD}@127.0.0.1:${pg.port}/${db}`;
+const rowCounts = (db: string): Record<string, number> => countRows((d, sql) => pg.psql(d, sql), db);
+const checksum = (db: string, table: string): string => tableChecksum((d, sql) => pg.psql(d, sql), db, table);
 
-function rowCounts(db: string): Record<string, number> {
-  // exact count(*) of every table of the user schemas, in one query
-  const out: Record<string, number> = {};
-  const rows = pg.psql(
-    db,
-    `SELECT quote_ident(schemaname) || '.' || quote_ident(relname),
-            (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', schemaname, relname), false, true, '')))[1]::text
-       FROM pg_stat_user_tables ORDER BY 1`,
-  );
-  for (const line of rows.trim().split("\n").filter(Boolean)) {
-    const [t, n] = line.split("|");
-    out[t ?? ""] = Number(n);
-  }
-  return out;
-}
 
-/** md5 of a table's rows in id order: equal means the same content. */
-function checksum(db: string, table: string): string {
-  return pg.psql(db, `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM ${table} t`).trim();
-}
 
-function fileHashes(dir: string, prefix = ""): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) Object.assign(out, fileHashes(dir, rel));
-    else out[rel] = createHash("sha256").update(readFileSync(join(dir, rel))).digest("hex");
-  }
-  return out;
-}
 
 function databases(): string[] {
   return pg.psql("postgres", "SELECT datname FROM pg_database ORDER BY 1").trim().split("\n");

@@ -6,7 +6,6 @@
  * Every child process gets a private TMPDIR, so the tests can check that no temp dir is left.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +15,7 @@ import { applyRestore, chooseDumpFormat, createBackup, exportBackup, initReposit
 import { parseDbUrl } from "../../src/backup/sources.js";
 import { identities } from "../../src/cli/commands/backup.js";
 import { havePostgres, startPostgres, type PgCluster } from "../harness/postgres.js";
+import { fileHashes, rowCounts as countRows, tableChecksum } from "../helpers/backup.js";
 import { ODOO17, REPO_ROOT } from "../helpers/project.js";
 
 const BIN = join(REPO_ROOT, "bin", "doodba-ops.js");
@@ -33,32 +33,10 @@ let env: Record<string, string> = {};
 
 const dbUrl = (db: string): string => `postgres://postgres:${PASSWORD}@127.0.0.1:${pg.port}/${db}`;
 
-function rowCounts(db: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  const rows = pg.psql(
-    db,
-    `SELECT quote_ident(schemaname) || '.' || quote_ident(relname),
-            (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM ONLY %I.%I', schemaname, relname), false, true, '')))[1]::text
-       FROM pg_stat_user_tables ORDER BY 1`,
-  );
-  for (const line of rows.trim().split("\n").filter(Boolean)) {
-    const [t, n] = line.split("|");
-    out[t ?? ""] = Number(n);
-  }
-  return out;
-}
 
-const checksum = (db: string, table: string): string => pg.psql(db, `SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t.id), '')) FROM ${table} t`).trim();
+const rowCounts = (db: string): Record<string, number> => countRows((d, sql) => pg.psql(d, sql), db);
+const checksum = (db: string, table: string): string => tableChecksum((d, sql) => pg.psql(d, sql), db, table);
 
-function fileHashes(dir: string, prefix = ""): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(join(dir, prefix), { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${e.name}` : e.name;
-    if (e.isDirectory()) Object.assign(out, fileHashes(dir, rel));
-    else out[rel] = createHash("sha256").update(readFileSync(join(dir, rel))).digest("hex");
-  }
-  return out;
-}
 
 interface Run {
   code: number | null;
