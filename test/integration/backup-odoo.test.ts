@@ -21,7 +21,7 @@ import { neutralizeDatabase } from "../../src/backup/odoo/neutralize.js";
 import { copyFilestore, filestoreDir, openFilestoreWriter } from "../../src/backup/odoo/filestore.js";
 import { exportOdooZip, importOdooBackup, openOdooZip, plainSqlFromDump, writeOdooZip, filestoreSources, type OdooManifest } from "../../src/backup/odoo/zip.js";
 import { countRows, PlainDumpRowCounter, restoreTest } from "../../src/backup/odoo/verify.js";
-import { nodeFiles } from "../../src/backup/odoo/node-files.js";
+import { nodeFiles } from "../../src/platform/files.js";
 import { startPostgres, type PgCluster } from "../harness/postgres.js";
 import { ODOO17 } from "../helpers/project.js";
 

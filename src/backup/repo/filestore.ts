@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { FilestoreEntry, ProgressSink } from "../types.js";
-import { fileStream, readSmallFile, walkFiles, writeFileAtomic, mkdirp, type WalkResult } from "../stores/fsio.js";
+import { fileStream, readSmallFile, walkLocalFiles, writeFileAtomic, mkdirp, type WalkResult } from "../../platform/files.js";
 import { mapLimit } from "./limit.js";
 import { isSafeRelativePath, type Repo } from "./repo.js";
 
@@ -62,7 +62,7 @@ export interface FilestoreScan {
 /** Walks `dir` and compares it with the previous snapshot's entries (path, size, mtime), reading no file. */
 export async function scanFilestore(dir: string, previous?: readonly FilestoreEntry[]): Promise<FilestoreScan> {
   const started = Date.now();
-  const { files, skipped } = await walkFiles(dir);
+  const { files, skipped } = await walkLocalFiles(dir);
   const prev = new Map((previous ?? []).map((e) => [e.path, e]));
   let totalBytes = 0;
   let changedFiles = 0;
