@@ -4,9 +4,11 @@
  * statement in a database and returns psql's unaligned output (the harness's cluster, or psql
  * inside a container).
  */
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { expect } from "vitest";
 
 export type Psql = (db: string, sql: string) => string;
 
@@ -40,4 +42,31 @@ export function fileHashes(dir: string, prefix = ""): Record<string, string> {
     else out[rel] = createHash("sha256").update(readFileSync(join(dir, rel))).digest("hex");
   }
   return out;
+}
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs of the built CLI (`bin`) in a fresh process with the environment `envOf()` gives at call
+ * time. Whatever a command prints is checked to hold none of `secrets` and no age secret key.
+ * `ok` also expects exit 0.
+ */
+export function cliRunner(bin: string, envOf: () => Record<string, string>, secrets: readonly string[]): { cli: (args: string[], extraEnv?: Record<string, string>) => Run; ok: (args: string[], extraEnv?: Record<string, string>) => Run } {
+  const cli = (args: string[], extraEnv: Record<string, string> = {}): Run => {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", timeout: 120_000, env: { ...envOf(), ...extraEnv }, input: "" });
+    const out = { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    for (const s of secrets) expect(out.stdout + out.stderr).not.toContain(s);
+    expect(out.stdout + out.stderr).not.toMatch(/AGE-SECRET-KEY-1[0-9A-Z]{20,}/);
+    return out;
+  };
+  const ok = (args: string[], extraEnv: Record<string, string> = {}): Run => {
+    const r = cli(args, extraEnv);
+    expect(r.code, `${args.join(" ")}\n${r.stderr}`).toBe(0);
+    return r;
+  };
+  return { cli, ok };
 }

@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { havePostgres, startPostgres, type PgCluster } from "../harness/postgres.js";
-import { fileHashes, rowCounts as countRows, tableChecksum } from "../helpers/backup.js";
+import { cliRunner, fileHashes, rowCounts as countRows, tableChecksum, type Run } from "../helpers/backup.js";
 import { ODOO17, REPO_ROOT } from "../helpers/project.js";
 import type { ObjectRef } from "../../src/backup/types.js";
 
@@ -35,31 +35,11 @@ let key = "";
 let dataDir = "";
 let env: Record<string, string> = {};
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], extraEnv: Record<string, string> = {}): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...env, ...extraEnv }, input: "" });
-  const out = { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  // Secrets never appear, whatever the command printed.
-  expect(out.stdout + out.stderr).not.toContain(PASSWORD);
-  expect(out.stdout + out.stderr).not.toMatch(/AGE-SECRET-KEY-1[0-9A-Z]{20,}/);
-  return out;
-}
-
-function ok(args: string[], extraEnv: Record<string, string> = {}): Run {
-  const r = cli(args, extraEnv);
-  expect(r.code, `${args.join(" ")}\n${r.stderr}`).toBe(0);
-  return r;
-}
+const { cli, ok } = cliRunner(BIN, () => env, [PASSWORD]);
 
 const dbUrl = (db: string): string => `postgres://postgres:${PASSWORD}@127.0.0.1:${pg.port}/${db}`;
 const rowCounts = (db: string): Record<string, number> => countRows((d, sql) => pg.psql(d, sql), db);
 const checksum = (db: string, table: string): string => tableChecksum((d, sql) => pg.psql(d, sql), db, table);
-
 
 
 

@@ -15,7 +15,7 @@ import { applyRestore, chooseDumpFormat, createBackup, exportBackup, initReposit
 import { parseDbUrl } from "../../src/backup/sources.js";
 import { identities } from "../../src/cli/commands/backup.js";
 import { havePostgres, startPostgres, type PgCluster } from "../harness/postgres.js";
-import { fileHashes, rowCounts as countRows, tableChecksum } from "../helpers/backup.js";
+import { cliRunner, fileHashes, rowCounts as countRows, tableChecksum, type Run } from "../helpers/backup.js";
 import { ODOO17, REPO_ROOT } from "../helpers/project.js";
 
 const BIN = join(REPO_ROOT, "bin", "doodba-ops.js");
@@ -33,29 +33,10 @@ let env: Record<string, string> = {};
 
 const dbUrl = (db: string): string => `postgres://postgres:${PASSWORD}@127.0.0.1:${pg.port}/${db}`;
 
-
 const rowCounts = (db: string): Record<string, number> => countRows((d, sql) => pg.psql(d, sql), db);
 const checksum = (db: string, table: string): string => tableChecksum((d, sql) => pg.psql(d, sql), db, table);
 
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], extraEnv: Record<string, string> = {}): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: "utf8", timeout: 120_000, env: { ...env, ...extraEnv }, input: "" });
-  const out = { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  expect(out.stdout + out.stderr).not.toContain(PASSWORD);
-  return out;
-}
-
-function ok(args: string[], extraEnv: Record<string, string> = {}): Run {
-  const r = cli(args, extraEnv);
-  expect(r.code, `${args.join(" ")}\n${r.stderr}`).toBe(0);
-  return r;
-}
+const { cli, ok } = cliRunner(BIN, () => env, [PASSWORD]);
 
 function ctx(): BackupContext {
   return { platform, repoUrl: repo, identities: identities(platform, { identityFile: key }), progress: () => {}, log: () => {} };
