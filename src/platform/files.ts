@@ -15,7 +15,6 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Readable, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 
 export interface FileStat {
   size: number;
@@ -275,11 +274,22 @@ export function fileStream(path: string): Readable {
 export async function writeFileAtomic(path: string, source: Readable | AsyncIterable<Buffer>, opts: { mtimeMs?: number; mode?: number } = {}): Promise<void> {
   await fsp.mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${randomBytes(6).toString("hex")}.doodba-ops-restore`);
+  // The temp file is created before the source is read: with a stream opened lazily, a source
+  // that failed at once (a corrupt object) was cleaned up before the stream had created the file,
+  // which then stayed behind.
+  const fh = await fsp.open(tmp, "wx", opts.mode ?? 0o644);
   try {
-    await pipeline(source, createWriteStream(tmp, { flags: "wx", mode: opts.mode ?? 0o644 }));
-    if (opts.mtimeMs !== undefined) {
-      const t = new Date(opts.mtimeMs);
-      await fsp.utimes(tmp, t, t);
+    try {
+      for await (const chunk of source) {
+        const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+        for (let off = 0; off < b.length; ) off += (await fh.write(b, off, b.length - off)).bytesWritten;
+      }
+      if (opts.mtimeMs !== undefined) {
+        const t = new Date(opts.mtimeMs);
+        await fh.utimes(t, t);
+      }
+    } finally {
+      await fh.close();
     }
     await fsp.rename(tmp, path);
   } catch (e) {
