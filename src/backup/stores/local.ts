@@ -88,7 +88,9 @@ export class LocalStore implements Store {
           await fh.close();
         }
       } else {
-        const ws = createWriteStream(tmp, { flags: "wx", mode: 0o600 });
+        // opened before the body is read, as writeFileAtomic does: a body that failed at once was
+        // cleaned up before a lazily opened stream had created the file, which then stayed behind
+        const ws = createWriteStream("", { fd: await fsp.open(tmp, "wx", 0o600) });
         await pipeline(body, ws);
         if (sync) {
           const fh = await fsp.open(tmp, "r");
