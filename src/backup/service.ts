@@ -22,7 +22,7 @@ import { dumpDatabase, type DirectoryDump, type DumpInfo } from "./odoo/dump.js"
 import { filesOf, joinPath, type BackupPlatform } from "./odoo/files.js";
 import type { PgConn } from "./odoo/conn.js";
 import { databaseExists, pgSession, query } from "./odoo/pg.js";
-import { restoreDatabase, spoolToFile, type RestoreSource } from "./odoo/restore.js";
+import { restoreDatabase, startSpool, type CustomDump, type RestoreSource } from "./odoo/restore.js";
 import type { NeutralizeReport } from "./odoo/neutralize.js";
 import { checkFilestoreTarget, openFilestoreWriter, type FilestoreRestoreResult } from "./odoo/filestore.js";
 import { restoreTest, PlainDumpRowCounter } from "./odoo/verify.js";
@@ -574,8 +574,9 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
   const writer = plan.filestoreDir && m.filestore ? await openFilestoreWriter(platform, { dir: plan.filestoreDir, force: opts.force, verifySha1: false }) : undefined;
   let fsDone: Promise<void> | undefined;
   const phases: Record<string, number> = {};
+  let failed = false;
   const startFilestore = (): void => {
-    if (!writer) return;
+    if (!writer || failed) return;
     const tFs = Date.now();
     // Memory: every object being read holds up to two chunks (one prefetched); the budget bounds
     // the chunks of all files in flight, like the backup side.
@@ -600,12 +601,13 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
     });
     fsDone.catch(() => undefined);
   };
-  // A large custom dump is spooled to a temp file before anything else starts, then pg_restore
-  // reads that file by itself while the filestore is written. Streamed instead, the dump is fed
-  // by this process's one thread, which the filestore keeps busy: on two cores pg_restore then
-  // waited for its input and the database phase took 1.5x as long (bench/README.md). A seekable
-  // file also allows pg_restore -j. Small dumps stream; a directory dump is always fetched into
-  // a temp dir, so it is restored in parallel whatever its size.
+  // A large custom dump is spooled to a temp file, then pg_restore reads that file by itself
+  // (with -j) while the filestore is written. Streamed instead, the dump is fed by this process's
+  // one thread, which the filestore keeps busy: on two cores pg_restore then waited for its input
+  // and the database phase took 1.5x as long (bench/README.md). While the spool is written, the
+  // database is created and its schema (pre-data) restored from the head of the spool file; the
+  // filestore starts once the spool is complete. Small dumps stream; a directory dump is always
+  // fetched into a temp dir, so it is restored in parallel whatever its size.
   const dumpSize = m.database.files.reduce((a, f) => a + f.object.size, 0);
   const spoolDump = m.database.format === "custom" && dumpSize >= SPOOL_MIN_BYTES;
   const jobs = opts.jobs ?? (m.database.format === "directory" || spoolDump ? DEFAULT_RESTORE_JOBS : 1);
@@ -620,21 +622,32 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
     if ((spoolDump || jobs > 1) && source.format === "custom" && "stream" in source) {
       ctx.progress({ phase: "spool dump", totalBytes: dumpSize });
       const t = Date.now();
-      try {
-        const spooled = await spoolToFile(platform, source.stream);
-        cleanups.push(spooled.cleanup);
-        source = { format: "custom", path: spooled.path };
-        phases.spool = since(t);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== "ENOSPC" && code !== "EDQUOT" && code !== "EROFS") throw e;
-        // no room for the spool file: stream it after all (one pg_restore job)
-        if ("stream" in source) source.stream.destroy();
-        ctx.log(`doodba-ops: warning: no room to spool the ${Math.round(dumpSize / 1048576)} MiB dump in the temp dir (${code}); streaming it to pg_restore instead (set TMPDIR to a roomier folder to spool it)`);
-        source = (await restoreSource(platform, repo, m.database, ctx.progress)).source;
-      }
+      const spool = await startSpool(platform, source.stream);
+      cleanups.push(spool.cleanup);
+      const database = m.database;
+      const rest = spool.done.then(
+        (): CustomDump => {
+          phases.spool = since(t);
+          return { format: "custom", path: spool.path };
+        },
+        async (e: unknown): Promise<CustomDump> => {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code !== "ENOSPC" && code !== "EDQUOT" && code !== "EROFS") throw e;
+          // no room for the spool file: the data is streamed after all (one pg_restore job), and
+          // the part already written is removed first
+          await spool.cleanup();
+          ctx.log(`doodba-ops: warning: no room to spool the ${Math.round(dumpSize / 1048576)} MiB dump in the temp dir (${code}); streaming it to pg_restore instead (set TMPDIR to a roomier folder to spool it)`);
+          const again = (await restoreSource(platform, repo, database, ctx.progress)).source;
+          if (!("stream" in again) || again.format !== "custom") throw e;
+          return again;
+        },
+      );
+      // the filestore starts once the dump is in (or has failed): beside the spool it slowed both
+      void rest.then(startFilestore, () => undefined);
+      source = { format: "custom", spooling: { head: () => spool.follow(), rest } };
+    } else {
+      startFilestore();
     }
-    startFilestore();
     tDb = Date.now();
     const r = await restoreDatabase(platform, pgConn(plan.server), source, {
       db: plan.target,
@@ -665,6 +678,7 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
       phases,
     };
   } catch (e) {
+    failed = true;
     if (writer && !fsResult) {
       await fsDone?.catch(() => undefined);
       await writer.abort().catch(() => undefined);

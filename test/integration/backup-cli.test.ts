@@ -149,6 +149,24 @@ describe.skipIf(!HAVE)("doodba-ops backup, end to end on the real Odoo 17 databa
     expect(pg.psql("acme_restored", "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'").trim()).toBe("1");
   });
 
+  it("WHEN restore --jobs 2 (the dump spooled; the schema restored from the spool's head while it is written, then data and post-data with 2 jobs) THEN rows, key tables, indexes, constraints and files are equal, and no spool is left", () => {
+    const tmp = mkdtempSync(join(root, "tmp-"));
+    const saved = env;
+    env = { ...env, TMPDIR: tmp };
+    try {
+      const r = ok(["backup", "restore", second, "--db", dbUrl("postgres"), "--as", "acme_jobs", "--data-dir", dataDir, "--jobs", "2", "--format", "json"]);
+      expect(JSON.parse(r.stdout).phases.spool).toBeGreaterThan(0);
+    } finally {
+      env = saved;
+    }
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(rowCounts("acme_jobs")).toEqual(rowCounts("acme"));
+    for (const t of ["res_partner", "mail_message", "ir_attachment", "res_users"]) expect(checksum("acme_jobs", t), t).toBe(checksum("acme", t));
+    const schema = "SELECT (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public') || '|' || (SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public') || '|' || (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)";
+    expect(pg.psql("acme_jobs", schema).trim()).toBe(pg.psql("acme", schema).trim());
+    expect(fileHashes(join(dataDir, "filestore", "acme_jobs"))).toEqual(fileHashes(join(dataDir, "filestore", "acme")));
+  });
+
   it("GIVEN the database exists WHEN restore without --force, or --force without confirmation THEN exit 2 and nothing is touched", () => {
     const before = { dbs: databases(), counts: rowCounts("acme_restored"), files: fileHashes(join(dataDir, "filestore", "acme_restored")) };
     const noForce = cli(["backup", "restore", first.id, "--db", dbUrl("postgres"), "--as", "acme_restored", "--data-dir", dataDir]);

@@ -6,7 +6,7 @@
 export { type PgConn, maskUrl, maskSecrets, checkDbName, ODOO_DBNAME_PATTERN } from "./conn.js";
 export { PgToolError } from "./pg.js";
 export { dumpDatabase, majorFromModuleVersion, type DumpOptions, type DumpInfo, type StreamDump, type DirectoryDump, type OdooDbInfo } from "./dump.js";
-export { restoreDatabase, dropDatabase, checkDatabaseTarget, createOdooDatabase, spoolToFile, type RestoreSource, type RestoreOptions, type RestoreResult } from "./restore.js";
+export { restoreDatabase, dropDatabase, checkDatabaseTarget, createOdooDatabase, startSpool, type Spool, type RestoreSource, type RestoreOptions, type RestoreResult } from "./restore.js";
 export { applyCopy, copyParameters, type CopyOptions, type CopyResult } from "./copy.js";
 export { neutralizeDatabase, type NeutralizeOptions, type NeutralizeReport, type NeutralizeAction } from "./neutralize.js";
 export { NEUTRALIZE_CATALOG } from "./neutralize-catalog.js";

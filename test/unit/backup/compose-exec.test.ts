@@ -253,6 +253,53 @@ describe("tools through docker compose exec", () => {
     expect(written.join("")).toBe("PGDMP...");
   });
 
+  it("GIVEN a dump still being spooled WHEN restored into the container THEN the schema comes from the spool's head (--section=pre-data), then data and post-data from the complete file on stdin", async () => {
+    const { exec, calls } = recorder({ v2: true, v1: false });
+    const fed: string[] = [];
+    const files = {
+      createReadStream: (path: string) => {
+        const p = new PassThrough();
+        p.end(`whole file ${path}`);
+        return p;
+      },
+    };
+    exec.spawn = async (cmd, args, opts) => {
+      calls.push({ kind: "spawn", cmd, args, opts });
+      const stdin = new PassThrough();
+      const got: Buffer[] = [];
+      stdin.on("data", (d: Buffer) => got.push(d));
+      const stdout = new PassThrough();
+      stdout.end();
+      const done = new Promise<{ stdout: ""; stderr: string; exitCode: number }>((r) =>
+        stdin.on("finish", () => {
+          fed.push(Buffer.concat(got).toString());
+          r({ stdout: "", stderr: "", exitCode: 0 });
+        }),
+      );
+      return { stdin, stdout, done, kill: () => undefined };
+    };
+    exec.run = async (cmd, args, opts) => {
+      calls.push({ kind: "run", cmd, args, opts });
+      const sql = String(opts?.input ?? "");
+      const stdout = /pg_database WHERE/.test(sql) ? '[{"n":0}]\n' : /server_version_num/.test(sql) ? '[{"n":150000}]\n' : "";
+      return { stdout, stderr: "", exitCode: 0 };
+    };
+    const platform = { ...platformWith(exec), files: files as never, randomBytes: () => Buffer.from("00000000", "hex") };
+    const s = pgSession(platform, { env: { PGUSER: "odoo" }, via: { ...VIA, flavour: "v2" } });
+    const head = () => {
+      const p = new PassThrough();
+      p.end("PGDMP toc");
+      return p;
+    };
+    await restoreIn(s, { format: "custom", spooling: { head, rest: Promise.resolve({ format: "custom", path: "/tmp/spool/dump" }) } }, { db: "acme_copy", jobs: 4 });
+    const restores = calls.filter((c) => c.kind === "spawn").map((c) => c.args.slice(c.args.indexOf("pg_restore")));
+    expect(restores).toEqual([
+      ["pg_restore", "--no-owner", "--dbname=dbname='acme_copy__restoring_00000000'", "--section=pre-data"],
+      ["pg_restore", "--no-owner", "--dbname=dbname='acme_copy__restoring_00000000'", "--section=data", "--section=post-data"],
+    ]);
+    expect(fed).toEqual(["PGDMP toc", "whole file /tmp/spool/dump"]);
+  });
+
   it("GIVEN a directory dump WHEN restored into the container THEN it is copied there (host tar into sh in the container), restored with -j from there, and removed", async () => {
     const calls: Call[] = [];
     const tarBytes: string[] = [];
