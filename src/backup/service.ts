@@ -709,6 +709,9 @@ async function writeAtomically<T>(platform: BackupPlatform, path: string, fn: (o
       out.on("finish", () => resolve());
       out.on("error", reject);
     });
+    // fn may fail first (its pipeline destroys `out` with the same error): handled below, not an
+    // unhandled rejection that crashed the process with a stack trace
+    finished.catch(() => undefined);
     const r = await fn(out);
     if (!out.writableEnded) out.end();
     await finished;
@@ -716,7 +719,11 @@ async function writeAtomically<T>(platform: BackupPlatform, path: string, fn: (o
     await io.rename(tmp, path);
     return r;
   } catch (e) {
+    // A file stream opens its file lazily: wait until it is closed (after the open, when one was
+    // still under way), so that the rm below finds the file and no temp file is left behind.
+    const closed = out.closed ? Promise.resolve() : new Promise<void>((resolve) => out.once("close", () => resolve()));
     out.destroy();
+    await closed;
     await io.rm(tmp).catch(() => undefined);
     throw e;
   }

@@ -300,10 +300,21 @@ describe.skipIf(!HAVE)("doodba-ops backup, end to end on the real Odoo 17 databa
       b[b.length - 20] = (b[b.length - 20] ?? 0) ^ 0xff;
       writeFileSync(obj, b);
       const r = cli(["backup", "restore", second, "--db", dbUrl("postgres"), "--as", "acme_broken", "--data-dir", dataDir, "--jobs", "2"]);
-      expect(r.code).not.toBe(0);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
       expect(r.stderr).toContain(hash);
       expect(databases().filter((d) => d.startsWith("acme_broken"))).toEqual([]);
       expect(readdirSync(join(dataDir, "filestore")).filter((n) => n.includes("acme_broken"))).toEqual([]);
+      // the same damage at the very first chunk of an export: no output and no temp file beside it
+      const outDir = mkdtempSync(join(root, "export-broken-"));
+      for (const format of ["dump", "odoo-zip"]) {
+        const e = cli(["backup", "export", second, "--format", format, "--output", join(outDir, `broken.${format}`)]);
+        expect(e.code, format).toBe(2);
+        expect(e.stderr).toContain(`doodba-ops: error: object objects/${hash.slice(0, 2)}/${hash} is corrupt`);
+        expect(e.stderr).toContain("backup verify --read-data");
+        expect(e.stderr).not.toMatch(/internal error|\n\s+at /);
+        expect(readdirSync(outDir), format).toEqual([]);
+      }
     } finally {
       writeFileSync(obj, saved);
     }

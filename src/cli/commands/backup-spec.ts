@@ -112,7 +112,11 @@ const keepOpts = (c: Command): Command =>
 export function addBackupCommand(program: Command, platform: Platform, setExit: (code: number) => void): void {
   const run = async (fn: (m: typeof BackupCommands) => Promise<number>): Promise<void> => {
     const m = await import("./backup.js");
-    setExit(await fn(m));
+    try {
+      setExit(await fn(m));
+    } catch (e) {
+      throw m.wordError(e);
+    }
   };
   const backup = program
     .command("backup")

@@ -15,6 +15,7 @@ import type { Progress, ProgressSink, SnapshotManifest } from "../../backup/type
 import { dbFromEnviron, dbFromProject, filestoreFromPath, filestoreFromProject, locateVolume, maskUrl, odooUnaccent, parseDbUrl, type DbSource, type FilestoreSource } from "../../backup/sources.js";
 import { parseRetention, planSchedule, type ScheduleMode } from "../../backup/schedule.js";
 import { loadBackupConfig, type BackupConfig } from "../../backup/config.js";
+import { CorruptObjectError, MissingObjectError } from "../../backup/repo/errors.js";
 import { applyPlan, hasWork, planChanges, renderChanges } from "../../generate/fileplan.js";
 import type {
   BackupCreateCliOptions,
@@ -219,6 +220,20 @@ async function resolveDb(platform: Platform, dir: string | undefined, opts: { en
 
 // ---------------------------------------------------------------------------------------------
 // Subcommands
+
+/**
+ * A damaged repository met while reading a snapshot (restore, export, show) is not a bug of the
+ * tool: it is reported as a refusal (exit 2) that names the object and what to do; whatever was
+ * being restored or exported was not put in place.
+ */
+export function wordError(e: unknown): unknown {
+  if (e instanceof CorruptObjectError || e instanceof MissingObjectError) {
+    return new UserError(`${e.message}; nothing was put in place`, {
+      hint: "Run doodba-ops backup verify --read-data to list every damaged object and the snapshots that use it, then use an older snapshot that does not (doodba-ops backup list), or repair the repository from a copy.",
+    });
+  }
+  return e;
+}
 
 export async function backupInit(platform: Platform, opts: BackupInitCliOptions): Promise<number> {
   const url = repoUrl(platform, opts);
