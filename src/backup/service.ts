@@ -619,12 +619,12 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
     const opened = await restoreSource(platform, repo, m.database, ctx.progress);
     cleanups.push(opened.cleanup);
     let source = opened.source;
-    if ((spoolDump || jobs > 1) && source.format === "custom" && "stream" in source) {
+    const dumpObj = m.database.files.length === 1 ? m.database.files[0]?.object : undefined;
+    if ((spoolDump || jobs > 1) && source.format === "custom" && "stream" in source && dumpObj) {
       ctx.progress({ phase: "spool dump", totalBytes: dumpSize });
       const t = Date.now();
       const spool = await startSpool(platform, source.stream);
       cleanups.push(spool.cleanup);
-      const database = m.database;
       const rest = spool.done.then(
         (): CustomDump => {
           phases.spool = since(t);
@@ -637,14 +637,13 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
           // the part already written is removed first
           await spool.cleanup();
           ctx.log(`doodba-ops: warning: no room to spool the ${Math.round(dumpSize / 1048576)} MiB dump in the temp dir (${code}); streaming it to pg_restore instead (set TMPDIR to a roomier folder to spool it)`);
-          const again = (await restoreSource(platform, repo, database, ctx.progress)).source;
-          if (!("stream" in again) || again.format !== "custom") throw e;
-          return again;
+          return { format: "custom", stream: repo.openObject(dumpObj) };
         },
       );
       // the filestore starts once the dump is in (or has failed): beside the spool it slowed both
       void rest.then(startFilestore, () => undefined);
-      source = { format: "custom", spooling: { head: () => spool.follow(), rest } };
+      // the schema comes from a stream of its own, which reads only the dump's first chunks
+      source = { format: "custom", spooling: { head: () => repo.openObject(dumpObj), rest } };
     } else {
       startFilestore();
     }

@@ -149,7 +149,7 @@ describe.skipIf(!HAVE)("doodba-ops backup, end to end on the real Odoo 17 databa
     expect(pg.psql("acme_restored", "SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'").trim()).toBe("1");
   });
 
-  it("WHEN restore --jobs 2 (the dump spooled; the schema restored from the spool's head while it is written, then data and post-data with 2 jobs) THEN rows, key tables, indexes, constraints and files are equal, and no spool is left", () => {
+  it("WHEN restore --jobs 2 (the schema restored from a stream of its own while the dump is spooled, then data and post-data from the spool with 2 jobs) THEN rows, key tables, indexes, constraints and files are equal, and no spool is left", () => {
     const tmp = mkdtempSync(join(root, "tmp-"));
     const saved = env;
     env = { ...env, TMPDIR: tmp };
@@ -165,6 +165,28 @@ describe.skipIf(!HAVE)("doodba-ops backup, end to end on the real Odoo 17 databa
     const schema = "SELECT (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public') || '|' || (SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public') || '|' || (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal)";
     expect(pg.psql("acme_jobs", schema).trim()).toBe(pg.psql("acme", schema).trim());
     expect(fileHashes(join(dataDir, "filestore", "acme_jobs"))).toEqual(fileHashes(join(dataDir, "filestore", "acme")));
+  });
+
+  it("GIVEN TMPDIR on a full 1 MiB tmpfs WHEN restore --jobs 2 THEN a warning, the partial spool removed, the data streamed (one job) and the same rows and indexes", (tctx) => {
+    const mnt = mkdtempSync(join(root, "tmpfs-"));
+    const m = spawnSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], { encoding: "utf8" });
+    if (m.status !== 0) {
+      tctx.skip(`cannot mount a tmpfs here (${(m.stderr || "not root").trim()}): full-temp-dir test skipped`);
+      return;
+    }
+    const saved = env;
+    env = { ...env, TMPDIR: mnt };
+    try {
+      const r = ok(["backup", "restore", second, "--db", dbUrl("postgres"), "--as", "acme_nospool", "--no-filestore", "--jobs", "2"]);
+      expect(r.stderr).toMatch(/warning: no room to spool the \d+ MiB dump in the temp dir \(ENOSPC\); streaming it to pg_restore instead/);
+      expect(readdirSync(mnt)).toEqual([]);
+    } finally {
+      env = saved;
+      spawnSync("umount", [mnt]);
+    }
+    expect(rowCounts("acme_nospool")).toEqual(rowCounts("acme"));
+    const schema = "SELECT (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public') || '|' || (SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public')";
+    expect(pg.psql("acme_nospool", schema).trim()).toBe(pg.psql("acme", schema).trim());
   });
 
   it("GIVEN the database exists WHEN restore without --force, or --force without confirmation THEN exit 2 and nothing is touched", () => {

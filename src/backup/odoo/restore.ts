@@ -16,12 +16,12 @@
  * the end: Odoo never sees a half-restored database, a failed restore leaves nothing behind,
  * and with `force` the old database is dropped only once the new one is complete.
  */
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { UserError } from "../../errors.js";
 import type { ProgressSink } from "../types.js";
 import { applyCopy, type CopyOptions, type CopyResult } from "./copy.js";
 import { checkDbName, dbConninfo, quoteIdent, type PgConn } from "./conn.js";
-import { execOf, filesOf, type BackupPlatform, type RandomAccessFile, type WriteHandle } from "./files.js";
+import { execOf, filesOf, type BackupPlatform } from "./files.js";
 import { neutralizeIn, type NeutralizeOptions, type NeutralizeReport } from "./neutralize.js";
 import { databaseExists, errorSummary, pgSession, PgToolError, pipeInto, psql, query, spawnTool, toolCommand, toolError, type PgSession } from "./pg.js";
 
@@ -32,10 +32,12 @@ export type RestoreSource =
   /**
    * A custom dump still being spooled to a temp file (see {@link startSpool}). Its pre-data
    * section (types, tables, functions: 0.8 s of the benchmark's 1.2 GB Odoo database) is restored
-   * from `head()`, a reader of the file as it grows (pg_restore reads only the table of contents
-   * for it), while the rest is still being written; data and post-data then come from what `rest`
-   * settles with: the complete file (pg_restore -j) or a fresh stream (one job) when the spool
-   * could not be completed.
+   * from `head()`, a stream of the same dump of its own (pg_restore reads only the table of
+   * contents for it, about 1.2 MB for an Odoo 17 database, and the stream is then closed), while
+   * the spool is still being written; data and post-data then come from what `rest` settles
+   * with: the complete file (pg_restore -j) or a fresh stream (one job) when the spool could not
+   * be completed. The head does not read the spool file, so a spool that fails early (a full
+   * temp dir) cannot cut the schema restore short.
    */
   | { format: "custom"; spooling: { head: () => Readable; rest: Promise<CustomDump> } }
   | { format: "directory"; dir: string }
@@ -251,10 +253,10 @@ async function loadSource(s: PgSession, db: string, source: RestoreSource, jobs:
 }
 
 /**
- * `pg_restore --section=pre-data` from the head of a dump being spooled. pg_restore stops
- * reading once it has the table of contents (about 1.2 MB for an Odoo 17 database) and exits when
- * the schema is created; the reader is then closed. A failure of the spool while pg_restore still
- * needed bytes is reported as such, not as pg_restore's "end of file".
+ * `pg_restore --section=pre-data` from the head of a dump. pg_restore stops reading once it has
+ * the table of contents and exits when the schema is created; the stream is then closed. An
+ * error of the stream while pg_restore still needed bytes (a damaged object) is reported as
+ * such, not as pg_restore's "end of file".
  */
 async function restorePreData(s: PgSession, db: string, head: Readable): Promise<void> {
   let inputError: unknown;
@@ -327,115 +329,36 @@ export interface Spool {
   readonly path: string;
   /** Settles once the whole stream is in the file; rejects with the stream's or the disk's error. */
   readonly done: Promise<void>;
-  /**
-   * A reader of the file from its first byte that follows it as it grows: it waits for bytes not
-   * yet written, ends when the spool is complete and fails when the spool fails.
-   */
-  follow(): Readable;
-  /** Stops a spool still running, waits for it, and removes the file. */
+  /** Stops a spool still running, waits for it, and removes the file (also after a failure). */
   cleanup(): Promise<void>;
 }
 
-/**
- * Starts writing `stream` to a temp file (under `workDir`, default the system temp dir) and
- * returns at once, with the file created: readers can follow it while it is written.
- */
+/** Starts writing `stream` to a temp file (under `workDir`, default the system temp dir) and returns at once. */
 export async function startSpool(platform: BackupPlatform, stream: Readable, workDir?: string): Promise<Spool> {
+  // an error before the loop below reads (while the temp dir is made) is its to report, not an
+  // unhandled 'error' event that would end the process
+  stream.on("error", () => undefined);
   const io = await filesOf(platform);
   const dir = await io.mkdtemp("doodba-ops-spool-", workDir);
   const path = `${dir}/dump`;
-  let out: WriteHandle;
-  try {
-    out = await io.openWrite(path, 0o600);
-  } catch (e) {
-    stream.destroy();
-    await io.rm(dir);
-    throw e;
-  }
-  let written = 0;
-  let complete = false;
-  let failure: Error | undefined;
-  const waiters: (() => void)[] = [];
-  const wake = (): void => {
-    for (const w of waiters.splice(0)) w();
-  };
+  let settled = false;
+  // opened before anything is read: a stream that fails at once still finds the file to remove
   const done = (async () => {
+    const out = await io.openWrite(path, 0o600);
     try {
-      for await (const chunk of stream) {
-        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-        await out.write(buf);
-        written += buf.length;
-        wake();
-      }
+      for await (const chunk of stream) await out.write(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array));
     } finally {
       await out.close();
     }
-  })().then(
-    () => {
-      complete = true;
-      wake();
-    },
-    (e: unknown) => {
-      failure = e instanceof Error ? e : new Error(String(e));
-      wake();
-      throw failure;
-    },
-  );
+  })().finally(() => {
+    settled = true;
+  });
   done.catch(() => undefined); // surfaced by whoever awaits it
-  const follow = (): Readable => {
-    let file: RandomAccessFile | undefined;
-    let pos = 0;
-    let busy = false;
-    const reader: Readable = new Readable({
-      highWaterMark: 1 << 20,
-      read() {
-        if (busy) return;
-        busy = true;
-        void (async () => {
-          try {
-            for (;;) {
-              if (reader.destroyed) return;
-              if (pos < written) {
-                file ??= await io.openRandomAccess(path);
-                const buf = Buffer.allocUnsafe(Math.min(1 << 20, written - pos));
-                const n = await file.read(buf, 0, buf.length, pos);
-                if (n <= 0) throw new Error(`the spool file ${path} ended at ${pos} of ${written} bytes written`);
-                pos += n;
-                if (!reader.push(n === buf.length ? buf : buf.subarray(0, n))) return;
-              } else if (failure) {
-                throw failure;
-              } else if (complete) {
-                reader.push(null);
-                return;
-              } else {
-                await new Promise<void>((resolve) => waiters.push(resolve));
-              }
-            }
-          } catch (e) {
-            reader.destroy(e instanceof Error ? e : new Error(String(e)));
-          } finally {
-            busy = false;
-          }
-        })();
-      },
-      destroy(err, cb) {
-        const f = file;
-        file = undefined;
-        if (!f) return cb(err);
-        f.close().then(
-          () => cb(err),
-          () => cb(err),
-        );
-      },
-    });
-    return reader;
-  };
   return {
     path,
     done,
-    follow,
     cleanup: async () => {
-      if (!complete && !failure) stream.destroy();
+      if (!settled) stream.destroy();
       await done.catch(() => undefined);
       await io.rm(dir);
     },
