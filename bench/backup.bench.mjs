@@ -10,7 +10,7 @@
 //   full backup wall time                       <= 0.6 x baseline
 //   second backup after 1% of the filestore changed: filestore phase <= 5% of the full one
 //   restore                                     <= 1.2 x (pg_restore + cp -r)
-//   peak memory (VmHWM of the doodba-ops process) < 200 MB
+//   peak memory (VmHWM of the doodba-ops process) < 200 MB (decimal: 190.7 MiB)
 //
 // The dataset is generated from the real Odoo 17 database (../shared/fixtures/odoo17/
 // backup-mail.dump): the real schema and rows, replicated with INSERT ... SELECT into a database
@@ -473,7 +473,8 @@ async function measure(meta) {
       fullBackupVsBaseline: { value: r3(fullRatio), target: "<= 0.6", met: fullRatio <= 0.6 },
       secondFilestorePhaseVsFull: { value: r3(incRatio), target: "<= 0.05", met: incRatio <= 0.05 },
       restoreVsPgRestorePlusCp: { value: r3(restoreRatio), rounds: restoreRounds.map((r) => r.ratio), target: "<= 1.2", met: restoreRatio <= 1.2 },
-      peakRssMiB: { value: r2(peak), target: "< 200", met: peak < 200 },
+      // the issue's "200 MB" read strictly as decimal megabytes (200 MB = 190.7 MiB)
+      peakRssMB: { value: r2((peak * 1048576) / 1e6), mib: r2(peak), target: "< 200", met: (peak * 1048576) / 1e6 < 200 },
     };
     mkdirSync(join(root, "bench", "results"), { recursive: true });
     writeFileSync(join(root, "bench", "results", "backup.json"), JSON.stringify(results, null, 2) + "\n");
@@ -484,7 +485,7 @@ async function measure(meta) {
         line("full backup / (pg_dump|gzip + tar -czf)", results.ratios.fullBackupVsBaseline),
         line("second backup filestore phase / full filestore phase", results.ratios.secondFilestorePhaseVsFull),
         line(`restore / (pg_restore + cp -r), median of ${rounds} (${restoreRatios.join(", ")})`, results.ratios.restoreVsPgRestorePlusCp),
-        line("peak RSS of doodba-ops (MiB)", results.ratios.peakRssMiB),
+        line(`peak RSS of doodba-ops (MB; ${r2(peak)} MiB)`, results.ratios.peakRssMB),
         "",
       ].join("\n"),
     );
