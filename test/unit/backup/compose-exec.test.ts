@@ -51,6 +51,16 @@ function recorder(flavours: { v2: boolean; v1: boolean }): { exec: Exec; calls: 
   return { exec, calls };
 }
 
+/** Records psql runs and answers as a PostgreSQL 15 server where the target database does not exist yet. */
+function serverAnswers(calls: Call[]): Exec["run"] {
+  return async (cmd, args, opts) => {
+    calls.push({ kind: "run", cmd, args, opts });
+    const sql = String(opts?.input ?? "");
+    const stdout = /pg_database WHERE/.test(sql) ? '[{"n":0}]\n' : /server_version_num/.test(sql) ? '[{"n":150000}]\n' : "";
+    return { stdout, stderr: "", exitCode: 0 };
+  };
+}
+
 function platformWith(exec: Exec, environ: Record<string, string | undefined> = {}): Platform {
   return { fs: {} as Platform["fs"], environ: { PATH: "/usr/bin:/bin", HOME: "/root", ...environ }, stdout: () => undefined, stderr: () => undefined, isTTY: false, exec };
 }
@@ -238,12 +248,7 @@ describe("tools through docker compose exec", () => {
       stdout.end();
       return { stdin, stdout, done: new Promise((r) => stdin.on("finish", () => r({ stdout: "" as const, stderr: "", exitCode: 0 }))), kill: () => undefined };
     };
-    exec.run = async (cmd, args, opts) => {
-      calls.push({ kind: "run", cmd, args, opts });
-      const sql = String(opts?.input ?? "");
-      const stdout = /pg_database WHERE/.test(sql) ? '[{"n":0}]\n' : /server_version_num/.test(sql) ? '[{"n":150000}]\n' : "";
-      return { stdout, stderr: "", exitCode: 0 };
-    };
+    exec.run = serverAnswers(calls);
     const platform = { ...platformWith(exec), files: files as never, randomBytes: () => Buffer.from("00000000", "hex") };
     const s = pgSession(platform, { env: { PGUSER: "odoo" }, via: { ...VIA, flavour: "v2" } });
     await restoreIn(s, { format: "custom", path: "/tmp/spool/dump" }, { db: "acme_copy", jobs: 4 });
@@ -278,12 +283,7 @@ describe("tools through docker compose exec", () => {
       );
       return { stdin, stdout, done, kill: () => undefined };
     };
-    exec.run = async (cmd, args, opts) => {
-      calls.push({ kind: "run", cmd, args, opts });
-      const sql = String(opts?.input ?? "");
-      const stdout = /pg_database WHERE/.test(sql) ? '[{"n":0}]\n' : /server_version_num/.test(sql) ? '[{"n":150000}]\n' : "";
-      return { stdout, stderr: "", exitCode: 0 };
-    };
+    exec.run = serverAnswers(calls);
     const platform = { ...platformWith(exec), files: files as never, randomBytes: () => Buffer.from("00000000", "hex") };
     const s = pgSession(platform, { env: { PGUSER: "odoo" }, via: { ...VIA, flavour: "v2" } });
     const head = () => {
@@ -304,12 +304,7 @@ describe("tools through docker compose exec", () => {
     const calls: Call[] = [];
     const tarBytes: string[] = [];
     const exec: Exec = {
-      async run(cmd, args, opts) {
-        calls.push({ kind: "run", cmd, args, opts });
-        const sql = String(opts?.input ?? "");
-        const stdout = /pg_database WHERE/.test(sql) ? '[{"n":0}]\n' : /server_version_num/.test(sql) ? '[{"n":150000}]\n' : "";
-        return { stdout, stderr: "", exitCode: 0 };
-      },
+      run: serverAnswers(calls),
       async spawn(cmd, args, opts) {
         calls.push({ kind: "spawn", cmd, args, opts });
         const stdin = new PassThrough();
