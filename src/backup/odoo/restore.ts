@@ -232,7 +232,7 @@ async function loadSource(s: PgSession, db: string, source: RestoreSource, jobs:
   }
   const args = ["--no-owner", `--dbname=${dbConninfo(db)}`, ...sections];
   if ("spooling" in source) {
-    await restorePreData(s, db, source.spooling.head());
+    await restorePreData(s, db, source.spooling.head(), [...args, "--section=pre-data"]);
     await loadSource(s, db, await source.spooling.rest, jobs, warnings, ["--section=data", "--section=post-data"]);
     return;
   }
@@ -258,12 +258,12 @@ async function loadSource(s: PgSession, db: string, source: RestoreSource, jobs:
  * error of the stream while pg_restore still needed bytes (a damaged object) is reported as
  * such, not as pg_restore's "end of file".
  */
-async function restorePreData(s: PgSession, db: string, head: Readable): Promise<void> {
+async function restorePreData(s: PgSession, db: string, head: Readable, args: string[]): Promise<void> {
   let inputError: unknown;
   head.on("error", (e) => (inputError ??= e));
   let proc;
   try {
-    proc = await spawnTool(s, "pg_restore", ["--no-owner", `--dbname=${dbConninfo(db)}`, "--section=pre-data"]);
+    proc = await spawnTool(s, "pg_restore", args);
   } catch (e) {
     head.destroy();
     throw e;

@@ -222,7 +222,7 @@ async function resolveDb(platform: Platform, dir: string | undefined, opts: { en
 // Subcommands
 
 /**
- * A damaged repository met while reading a snapshot (restore, export, show) is not a bug of the
+ * A damaged repository met while reading a snapshot's objects (restore, export) is not a bug of the
  * tool: it is reported as a refusal (exit 2) that names the object and what to do; whatever was
  * being restored or exported was not put in place.
  */
