@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { nodeExec, type Exec } from "./exec.js";
 import { nodeFs, type Fs } from "./fs.js";
+import { keepYoungGenerationSmall } from "./memory.js";
 
 /** Effects handed to the core. Tests swap members. */
 export interface Platform {
@@ -19,6 +20,11 @@ export interface Platform {
   exec?: Exec;
   /** "Now", for anything date-dependent. @default () => new Date() */
   now?: () => Date;
+  /**
+   * Called before a command that streams gigabytes (backup): keeps the process's memory flat
+   * (memory.ts). Optional: test doubles and library users leave their runtime alone.
+   */
+  limitHeapGrowth?: () => void;
 }
 
 export function nodePlatform(): Platform {
@@ -31,6 +37,7 @@ export function nodePlatform(): Platform {
     randomBytes: (n) => randomBytes(n),
     exec: nodeExec,
     now: () => new Date(),
+    limitHeapGrowth: keepYoungGenerationSmall,
   };
 }
 

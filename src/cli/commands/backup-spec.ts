@@ -112,6 +112,7 @@ const keepOpts = (c: Command): Command =>
 export function addBackupCommand(program: Command, platform: Platform, setExit: (code: number) => void): void {
   const run = async (fn: (m: typeof BackupCommands) => Promise<number>): Promise<void> => {
     const m = await import("./backup.js");
+    platform.limitHeapGrowth?.();
     try {
       setExit(await fn(m));
     } catch (e) {
