@@ -372,7 +372,7 @@ export class Repo {
     });
   }
 
-  private async open(stored: Buffer, maxPlain: number, key: string, hash: string, into?: Buffer): Promise<Buffer> {
+  private async open(stored: Buffer, plainSize: number, key: string, hash: string, into?: Buffer): Promise<Buffer> {
     let data = stored;
     if (this.encrypted) {
       if (!this.decryptor) {
@@ -389,7 +389,8 @@ export class Repo {
       }
     }
     try {
-      return await decodePlain(data, maxPlain);
+      // a chunk's plaintext size is in the manifest: decoded to exactly that size or rejected
+      return await decodePlain(data, plainSize, { exact: true });
     } catch (e) {
       throw new CorruptObjectError(key, hash, `zstd: ${(e as Error).message}`);
     }

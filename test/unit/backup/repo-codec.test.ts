@@ -1,4 +1,5 @@
 /** The compression decision and the stored encoding of objects. */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { compressionPays, decodePlain, encodePlain, frameContentSize, looksCompressed, ZSTD_MAGIC } from "../../../src/backup/repo/codec.js";
@@ -37,6 +38,47 @@ describe("stored encoding", () => {
   it("GIVEN a frame larger than expected THEN decoding refuses it", async () => {
     const z = await encodePlain(SQL, { kind: "zstd", level: 3 });
     await expect(decodePlain(z.data, 100)).rejects.toThrow(/more than the 100 expected/);
+  });
+
+  it("GIVEN a chunk of a known size WHEN its frame is damaged or truncated THEN decoding fails or yields that size (which the chunk's sha256 then checks)", async () => {
+    const z = await encodePlain(SQL, { kind: "zstd", level: 3 });
+    expect((await decodePlain(z.data, SQL.length, { exact: true })).equals(SQL)).toBe(true);
+    for (const at of [6, 8, Math.floor(z.data.length / 2), z.data.length - 5]) {
+      const bad = Buffer.from(z.data);
+      bad[at] = (bad[at] as number) ^ 0xff;
+      const r = await decodePlain(bad, SQL.length, { exact: true }).then(
+        (b) => ({ ok: true as const, b }),
+        (e: Error) => ({ ok: false as const, e }),
+      );
+      // the frames carry no checksum: a flip in literals can decode to other bytes of the right
+      // size; anything else must be an error, never a short or long result
+      if (r.ok) expect(r.b.length).toBe(SQL.length);
+      else expect(r.e.message).toMatch(/expected 204000 bytes/);
+    }
+    await expect(decodePlain(z.data.subarray(0, z.data.length - 20), SQL.length, { exact: true })).rejects.toThrow(/expected 204000 bytes/);
+    // the plaintext is larger than the chunk's recorded size
+    await expect(decodePlain(z.data, SQL.length - 1, { exact: true })).rejects.toThrow(/expected 203999 bytes/);
+    // ... or smaller
+    await expect(decodePlain(z.data, SQL.length + 1, { exact: true })).rejects.toThrow(/expected 204001 bytes/);
+  });
+
+  it("GIVEN chunks of a known size decoded one after another THEN each result is a buffer of its own (not a view a later decode overwrites)", async () => {
+    const a = Buffer.from(SQL.toString("latin1").replace(/INSERT/g, "insert"), "latin1");
+    const za = await encodePlain(a, { kind: "zstd", level: 3 });
+    const zb = await encodePlain(SQL, { kind: "zstd", level: 3 });
+    const da = await decodePlain(za.data, a.length, { exact: true });
+    const db = await decodePlain(zb.data, SQL.length, { exact: true });
+    expect(da.equals(a)).toBe(true);
+    expect(db.equals(SQL)).toBe(true);
+  });
+
+  it("GIVEN frames from other writers (`zstd -c < file`: no declared size) and a size limit only THEN they decode through the binding, bounded", async () => {
+    const r = spawnSync("zstd", ["-q", "-c", "-3"], { input: SQL });
+    expect(r.status).toBe(0);
+    expect(frameContentSize(r.stdout)).toBeUndefined();
+    expect((await decodePlain(r.stdout, SQL.length)).equals(SQL)).toBe(true);
+    expect((await decodePlain(r.stdout, SQL.length, { exact: true })).equals(SQL)).toBe(true);
+    await expect(decodePlain(r.stdout, 100)).rejects.toThrow(/more than the 100 expected/);
   });
 
   it("GIVEN frame headers with a content size (RFC 8878) THEN it is read before decoding", () => {
