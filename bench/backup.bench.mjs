@@ -417,10 +417,10 @@ async function measure(meta) {
     log(`bench: second backup after ${n} new files (${(added / 1e6).toFixed(1)} MB): ${r2(second.seconds)} s (phases ${JSON.stringify(secondJson.phases)}), new ${(secondJson.snapshot.stats.newBytes / 1e6).toFixed(1)} MB`);
 
     // ---- restore: baseline pg_restore (of pg_dump -Fc) + cp -r, then doodba-ops restore, side by
-    // side, BENCH_RESTORE_RUNS times (default 3): a restore's time moves with the page cache and
+    // side, BENCH_RESTORE_RUNS times (default 5): a restore's time moves with the page cache and
     // the disk more than a backup's, so the ratio reported is the median of the rounds' ratios.
     await sh(`${bin("pg_dump")} -Fc -d ${DB} -f ${join(work, "db.dump")}`, pgEnv(DB));
-    const rounds = Math.max(1, Number(process.env.BENCH_RESTORE_RUNS ?? 3));
+    const rounds = Math.max(1, Number(process.env.BENCH_RESTORE_RUNS ?? 5));
     const restoreRounds = [];
     for (let i = 1; i <= rounds; i++) {
       const baseDb = `bench_base_${i}`;
