@@ -32,8 +32,9 @@ export interface DumpOptions {
   /** Parallel jobs of a directory dump. @default 2 */
   jobs?: number;
   /**
-   * pg_dump's compression level (-Z, 0-9) for custom and directory dumps. 0 leaves compression to
-   * the repository (zstd is faster and better than pg_dump's gzip). @default pg_dump's default
+   * pg_dump's compression level (-Z, 0-9) for custom and directory dumps (`create` uses
+   * DUMP_COMPRESS_LEVEL of service.ts: pg_restore -j then reads a file a tenth the size, and
+   * inflates it in its own processes). @default pg_dump's default
    */
   compressLevel?: number;
   /** Count rows exactly (count(*) per table, same snapshot). @default true */
