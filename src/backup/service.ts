@@ -523,8 +523,8 @@ async function materializeDirectoryDump(platform: BackupPlatform, repo: Repo, d:
 export const DUMP_COMPRESS_LEVEL = 5;
 
 /**
- * Custom dumps from this size (compressed, as stored) are restored with pg_restore -j (spooled to
- * a temp file). 16 MiB of gzip-5 dump is about 160 MB of table data; spooling it takes ~0.05 s.
+ * Custom dumps from this size (the size pg_dump wrote, compressed since DUMP_COMPRESS_LEVEL) are
+ * restored with pg_restore -j (spooled to a temp file). 16 MiB of gzip-5 dump is about 160 MB of table data; spooling it takes ~0.05 s.
  */
 export const SPOOL_MIN_BYTES = 16 << 20;
 /**
