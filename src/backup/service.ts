@@ -518,13 +518,14 @@ async function materializeDirectoryDump(platform: BackupPlatform, repo: Repo, d:
  * 85 MB instead of hashing, compressing and encrypting 885 MB, and a restore spools 85 MB instead
  * of decrypting, hashing, decoding and writing 885 MB before pg_restore -j can start, which is on
  * the restore's critical path. The repository stores ~13% more per distinct dump than with zstd.
- * Level 6 (pg_dump's default) is 1% smaller than 5 and takes 40% longer.
+ * Level 6 (pg_dump's default) is 1.5% smaller than 5 and takes 40% longer.
  */
 export const DUMP_COMPRESS_LEVEL = 5;
 
 /**
  * Custom dumps from this size (the size pg_dump wrote, compressed since DUMP_COMPRESS_LEVEL) are
- * restored with pg_restore -j (spooled to a temp file). 16 MiB of gzip-5 dump is about 160 MB of table data; spooling it takes ~0.05 s.
+ * restored with pg_restore -j (spooled to a temp file). 16 MiB of gzip-5 dump is about 160 MB of
+ * table data; spooling it takes ~0.05 s.
  */
 export const SPOOL_MIN_BYTES = 16 << 20;
 /**
