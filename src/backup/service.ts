@@ -625,8 +625,9 @@ export async function applyRestore(ctx: BackupContext, plan: RestorePlan, opts: 
   // one thread, which the filestore keeps busy: on two cores pg_restore then waited for its input
   // and the database phase took 1.5x as long (bench/README.md). While the spool is written, the
   // database is created and its schema (pre-data) restored from a stream of its own, which reads
-  // only the dump's first chunks; the filestore starts once the spool is complete. Small dumps stream; a directory dump is always
-  // fetched into a temp dir, so it is restored in parallel whatever its size.
+  // only the dump's first chunks; the filestore starts once the spool is complete. Small dumps
+  // stream; a directory dump is always fetched into a temp dir, so it is restored in parallel
+  // whatever its size.
   const dumpSize = m.database.files.reduce((a, f) => a + f.object.size, 0);
   const spoolDump = m.database.format === "custom" && dumpSize >= SPOOL_MIN_BYTES;
   const jobs = opts.jobs ?? (m.database.format === "directory" || spoolDump ? DEFAULT_RESTORE_JOBS : 1);

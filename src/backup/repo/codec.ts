@@ -122,9 +122,11 @@ export async function encodePlain(plain: Buffer, setting: CompressionSetting): P
  *
  * Chunks of a known size are decoded by zstd compiled to WebAssembly (`zstddec`) into a buffer
  * that V8 owns. The N-API binding's output buffers are freed by finalizers that run only later,
- * from the event loop: spooling an 885 MB dump held 35-40 MB of dead output buffers at a time and
- * left glibc's heap grown (a restore's peak RSS 166-188 MiB, reached at the spool). Decoding speed
- * is the same (0.55 ms per MiB, measured on 1 MiB dump chunks). zstddec reports zstd's errors as
+ * from the event loop: spooling an 885 MB `-Z0` dump held 35-40 MB of dead output buffers at a
+ * time and left glibc's heap grown (a restore's peak RSS 166-188 MiB, reached at the spool). Dumps
+ * are compressed by pg_dump since (service.ts DUMP_COMPRESS_LEVEL), so zstd frames are now older
+ * snapshots' dumps and compressible filestore files. Decoding speed is the same (0.55 ms per MiB,
+ * measured on 1 MiB dump chunks). zstddec reports zstd's errors as
  * if they were sizes, so success is a result of exactly the expected size; the caller then checks
  * the chunk's sha256, which a wrong result of the right size cannot pass. The frames this project
  * writes do not declare their content size, so frames of an unknown size (documents) go through
